@@ -1,0 +1,1 @@
+//! Forecasting engine: models, backtest, model choice, intraday re-forecast. Pure: no I/O.

@@ -1,0 +1,1 @@
+//! `staffing` exchange format.

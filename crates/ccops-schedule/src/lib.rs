@@ -1,0 +1,2 @@
+//! Scheduling engine: shift scheduling (LP/MIP bound + heuristics), rostering, breaks, checker.
+//! Pure: no I/O.

@@ -1,0 +1,1 @@
+//! HTTP server: REST API (OpenAPI), web UI, auth, background jobs, live floor.

@@ -1,0 +1,1 @@
+//! Storage: sqlx over SQLite (default) and PostgreSQL, with the same migrations semantics.

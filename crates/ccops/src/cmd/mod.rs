@@ -1,0 +1,8 @@
+//! One module per subcommand. Each owns its clap arguments, its `run`, and its benchmark.
+pub mod bench;
+pub mod demo;
+pub mod forecast;
+pub mod schedule;
+pub mod serve;
+pub mod simulate;
+pub mod staff;
