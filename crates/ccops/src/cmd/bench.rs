@@ -19,7 +19,7 @@ pub enum Bench {
     /// Simulation events per second and accuracy against Erlang A.
     Sim(super::simulate::BenchSimArgs),
     /// Live-floor ingest load generator.
-    Floor(super::serve::BenchFloorArgs),
+    Floor(super::floor::BenchFloorArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -28,6 +28,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         Bench::Forecast(a) => super::forecast::bench(a),
         Bench::Schedule(a) => super::schedule::bench(a),
         Bench::Sim(a) => super::simulate::bench(a),
-        Bench::Floor(a) => super::serve::bench_floor(a),
+        Bench::Floor(a) => super::floor::bench_floor(a),
     }
 }

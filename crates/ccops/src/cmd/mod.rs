@@ -1,6 +1,7 @@
 //! One module per subcommand. Each owns its clap arguments, its `run`, and its benchmark.
 pub mod bench;
 pub mod demo;
+pub mod floor;
 pub mod forecast;
 pub mod schedule;
 pub mod serve;
