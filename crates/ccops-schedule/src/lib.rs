@@ -1,2 +1,51 @@
-//! Scheduling engine: shift scheduling (LP/MIP bound + heuristics), rostering, breaks, checker.
-//! Pure: no I/O.
+//! Scheduling engine (capabilities R1–R6): shift templates → rosters that cover interval
+//! requirements as closely as possible without breaking a labour rule. Pure: no I/O, no clock —
+//! callers pass data in and stop long searches through the progress callback.
+//!
+//! Public API (stable; used by the CLI, the demo and the server):
+//! - [`Rules::from_toml`] — parse and validate a rules file ([`rules`] documents every field).
+//! - [`Requirements::from_rows`] — interval requirements on a regular grid.
+//! - [`solve`]`(&Problem, &SolveOptions, &mut progress) -> Result<Solution, ScheduleError>` —
+//!   LP lower bound (HiGHS) + construction + local search / LNS; honours an existing roster
+//!   with a change penalty and budget (re-optimisation).
+//! - [`check`]`(&roster, &Rules, &agents, Option<&Requirements>) -> CheckReport` — the
+//!   independent checker: every hard rule, plus the per-interval coverage report.
+//! - [`shiftmix`] — pure shift scheduling (counts per shift template, no agents) as a MIP.
+//! - [`assign`] — assigning given open shifts to agents (skills, rest, weekly limits).
+//! - [`generate`] — seeded benchmark / demo instances.
+//!
+//! Method (ALGORITHMS.md §9–§10): the LP relaxation of a tour-scheduling model aggregated by
+//! skill group (shift columns per day, Aykin-style break variables, a per-interval flow from
+//! groups to queues) gives a valid lower bound on under-staffed agent-hours. The roster itself
+//! is built agent-week by agent-week against marginal coverage gains (days-off pattern
+//! enumeration + a paid-minutes DP), then improved by local search whose moves keep every hard
+//! rule satisfied (re-time a day, swap two agents' days, rebuild one agent-week).
+
+pub mod assign;
+pub mod check;
+pub mod coverage;
+pub mod generate;
+pub mod lp;
+pub mod model;
+pub mod rules;
+pub mod shiftmix;
+mod solver;
+
+pub use check::{CheckReport, Coverage, IntervalCoverage, Violation, check};
+pub use model::{Agent, Problem, Requirements, Segment};
+pub use rules::Rules;
+pub use solver::{Progress, SoftStats, Solution, SolveOptions, solve};
+
+/// Errors of the scheduling engine.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScheduleError {
+    /// The rules file is malformed or inconsistent.
+    #[error("rules: {0}")]
+    Rules(String),
+    /// Requirements, agents or the existing roster are unusable.
+    #[error("{0}")]
+    Input(String),
+    /// No roster can satisfy a hard rule for this agent.
+    #[error("agent `{agent}` cannot satisfy rule `{rule}`: {detail}")]
+    Contradiction { agent: String, rule: String, detail: String },
+}

@@ -1,0 +1,1 @@
+//! Assigning given open shifts to agents (the `roster_*.json` benchmark). Filled in below.

@@ -1,0 +1,165 @@
+//! LP lower bound on under-staffed agent-hours (HiGHS).
+//!
+//! A relaxation of the roster problem aggregated by skill group g: `x[g,d,c]` agents of g working
+//! candidate shift c on day d; Aykin-style break variables `b[g,d,t]` (agents of g whose day-d
+//! shift is on a break in interval t: their total equals the break intervals of the chosen
+//! shifts, and in each interval at most the agents whose break windows cover it); and a flow
+//! `z[g,q,t]` of present agents to the queues they are skilled for. Rows per group and week
+//! keep the total paid minutes within Σ contract ± tolerance and the working days within
+//! Σ (days − days off); per day at most the agents available. Every legal roster maps to a
+//! feasible point with the same shortfall, so the LP optimum is a valid lower bound.
+
+use highs::{ColProblem, HighsModelStatus, Row, Sense};
+use std::collections::HashMap;
+
+use crate::Rules;
+use crate::model::Model;
+
+/// Minimum under-staffed agent-hours of any legal roster (None if HiGHS did not reach optimality).
+pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<f64> {
+    let (ng, nq, ns) = (m.group_mask.len(), m.queues.len(), m.nslots);
+    let slot = m.slot;
+    let h = m.slot_hours();
+    let na = m.agent_group.len();
+    let per_day = (1440 / slot) as usize;
+    let mut pb = ColProblem::default();
+    // Group sizes and availability.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
+    for a in 0..na {
+        members[m.agent_group[a]].push(a);
+    }
+    // Rows.
+    let mut cap: HashMap<(usize, usize), Row> = HashMap::new(); // (g, t)
+    let mut cov: HashMap<(usize, usize), Row> = HashMap::new(); // (q, t)
+    for q in 0..nq {
+        for t in 0..ns {
+            if m.required[q][t] > 0.0 {
+                cov.insert((q, t), pb.add_row(..=m.required[q][t]));
+            }
+        }
+    }
+    for g in 0..ng {
+        if members[g].is_empty() || m.group_mask[g] == 0 {
+            continue;
+        }
+        for t in 0..ns {
+            if (0..nq).any(|q| m.group_mask[g] & (1 << q) != 0 && m.required[q][t] > 0.0) {
+                cap.insert((g, t), pb.add_row(..=0.0));
+            }
+        }
+    }
+    let lim = &rules.limits;
+    let mut total_required = 0.0;
+    for q in 0..nq {
+        total_required += m.required[q].iter().sum::<f64>() * h;
+    }
+    for g in 0..ng {
+        if members[g].is_empty() || m.group_mask[g] == 0 {
+            continue;
+        }
+        let nweeks = m.days.div_ceil(7);
+        let mut week_paid = Vec::new();
+        let mut week_days = Vec::new();
+        for w in 0..nweeks {
+            let (mut lo, mut hi, mut dmax) = (0i64, 0i64, 0i64);
+            for &a in &members[g] {
+                let wt = m.weeks[a][w];
+                lo += wt.lo as i64;
+                hi += wt.hi as i64;
+                let avail = (wt.first_day..wt.first_day + wt.ndays).filter(|&d| m.allowed[a][d]).count() as i64;
+                dmax += avail.min(wt.ndays as i64 - wt.min_off as i64).max(0);
+            }
+            week_paid.push(pb.add_row(lo as f64..=hi as f64));
+            week_days.push(pb.add_row(..=dmax as f64));
+        }
+        for d in 0..m.days {
+            let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
+            let day_row = pb.add_row(..=avail as f64);
+            let cands = &m.cands[d];
+            // Break variables for this (g, d).
+            let with_breaks = cands.iter().any(|c| !c.breaks.is_empty());
+            let mut brk_sum = None;
+            let mut bwin: HashMap<usize, Row> = HashMap::new();
+            if with_breaks {
+                let row = pb.add_row(0.0..=0.0);
+                brk_sum = Some(row);
+                let mut slots: Vec<usize> = Vec::new();
+                for c in cands {
+                    for b in &c.breaks {
+                        let t0 = ((c.start + b.earliest) / slot) as usize;
+                        let t1 = ((c.start + b.latest + b.length) / slot) as usize;
+                        slots.extend(t0..t1.min(ns));
+                    }
+                }
+                slots.sort_unstable();
+                slots.dedup();
+                for t in slots {
+                    let wrow = pb.add_row(..=0.0);
+                    bwin.insert(t, wrow);
+                    let mut entries = vec![(row, 1.0), (wrow, 1.0)];
+                    if let Some(&cr) = cap.get(&(g, t)) {
+                        entries.push((cr, 1.0));
+                    }
+                    pb.add_column(0.0, 0.0.., entries);
+                }
+            }
+            for c in cands {
+                let t0 = (c.start / slot) as usize;
+                let t1 = (((c.start + c.len) / slot) as usize).min(ns);
+                let mut entries: Vec<(Row, f64)> = Vec::with_capacity(t1 - t0 + 8);
+                for t in t0..t1 {
+                    if let Some(&cr) = cap.get(&(g, t)) {
+                        entries.push((cr, -1.0));
+                    }
+                }
+                entries.push((day_row, 1.0));
+                entries.push((week_paid[d / 7], c.paid as f64));
+                entries.push((week_days[d / 7], 1.0));
+                if let Some(bs) = brk_sum {
+                    let bslots: i32 = c.breaks.iter().map(|b| b.length / slot).sum();
+                    if bslots > 0 {
+                        entries.push((bs, -(bslots as f64)));
+                    }
+                    let mut win: Vec<usize> = Vec::new();
+                    for b in &c.breaks {
+                        let u0 = ((c.start + b.earliest) / slot) as usize;
+                        let u1 = ((c.start + b.latest + b.length) / slot) as usize;
+                        win.extend(u0..u1.min(ns));
+                    }
+                    win.sort_unstable();
+                    win.dedup();
+                    for t in win {
+                        if let Some(&wr) = bwin.get(&t) {
+                            entries.push((wr, -1.0));
+                        }
+                    }
+                }
+                pb.add_column(0.0, 0.0.., entries);
+            }
+        }
+        let _ = per_day;
+        // Flow of present agents to queues: each unit served lowers the shortfall by one.
+        for t in 0..ns {
+            let Some(&cr) = cap.get(&(g, t)) else { continue };
+            for q in 0..nq {
+                if m.group_mask[g] & (1 << q) == 0 {
+                    continue;
+                }
+                if let Some(&qr) = cov.get(&(q, t)) {
+                    pb.add_column(-h, 0.0.., [(cr, 1.0), (qr, 1.0)]);
+                }
+            }
+        }
+    }
+    let _ = lim;
+    let mut model = pb.optimise(Sense::Minimise);
+    model.make_quiet();
+    model.set_option("time_limit", time_limit_s.max(0.1));
+    let solved = model.try_solve().ok()?;
+    if solved.status() != HighsModelStatus::Optimal {
+        return None;
+    }
+    let v = total_required + solved.objective_value();
+    // Round away LP noise, never upward past a legal value.
+    Some((v - 1e-6).max(0.0))
+}

@@ -1,0 +1,1072 @@
+//! Construction + local search. The search state is agent × day → shift candidate (or off) with
+//! placed breaks; coverage is kept per interval and skill group so a move is evaluated by
+//! recomputing only the intervals it touches. Every accepted move keeps all hard rules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ScheduleError;
+use crate::coverage::slot_cover;
+use crate::lp;
+use crate::model::{Cand, Model, Problem, Segment};
+
+/// Knobs of [`solve`]. Time limits are the caller's business (stop via the progress callback).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SolveOptions {
+    /// Local-search moves after construction (the callback may stop earlier).
+    pub max_moves: u64,
+    /// Compute the LP lower bound (HiGHS).
+    pub lower_bound: bool,
+    /// Time limit handed to HiGHS for the bound, seconds.
+    pub lp_time_limit_s: f64,
+    pub seed: u64,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions { max_moves: 2_000_000, lower_bound: true, lp_time_limit_s: 30.0, seed: 1 }
+    }
+}
+
+/// What the callback sees; return `false` from it to stop the search (best roster is kept).
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub phase: &'static str,
+    pub moves: u64,
+    pub objective: f64,
+    pub under_hours: f64,
+    pub over_hours: f64,
+    pub under_bound_hours: Option<f64>,
+}
+
+/// Soft-rule statistics of a roster.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SoftStats {
+    pub weekend_days_min: u32,
+    pub weekend_days_max: u32,
+    pub night_shifts_min: u32,
+    pub night_shifts_max: u32,
+    pub holiday_days_min: u32,
+    pub holiday_days_max: u32,
+    /// Shifts on a day the agent asked to avoid.
+    pub avoided_days_worked: u32,
+    /// Mean over agent-weeks of (latest − earliest start time), minutes.
+    pub mean_start_spread_minutes: f64,
+    pub soft_cost: f64,
+}
+
+/// The result of [`solve`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Solution {
+    pub roster: Vec<Segment>,
+    pub objective: f64,
+    pub under_hours: f64,
+    pub over_hours: f64,
+    /// LP lower bound on under-staffed agent-hours (valid for every roster obeying the rules).
+    pub under_bound_hours: Option<f64>,
+    /// (under − bound) / max(bound, one interval-hour).
+    pub under_gap: Option<f64>,
+    pub shifts: usize,
+    pub soft: SoftStats,
+    /// Re-optimisation: agent-days that differ from the existing roster, and agents affected.
+    pub changed_days: usize,
+    pub changed_agents: usize,
+    pub moves: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DayShift {
+    pub cand: u32,
+    /// Start minute (horizon minutes) of each break, in `Cand::breaks` order.
+    pub breaks: Vec<i32>,
+}
+
+/// Small deterministic RNG (xorshift64*): reproducible runs without a dependency.
+pub(crate) struct Rng(u64);
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Why an agent-week could not be built (for a useful error).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fail {
+    DaysOff,
+    Contract,
+    Realise,
+}
+
+struct State<'m> {
+    m: &'m Model,
+    rules: &'m crate::Rules,
+    ng: usize,
+    nq: usize,
+    assign: Vec<Vec<Option<DayShift>>>,
+    locked: Vec<Vec<bool>>,
+    /// n[t * ng + g]
+    n: Vec<f64>,
+    at_work: Vec<i32>,
+    on_break: Vec<i32>,
+    req_t: Vec<f64>,
+    w_t: Vec<f64>,
+    slot_cost: Vec<f64>,
+    slot_under: Vec<f64>,
+    slot_over: Vec<f64>,
+    cov_cost: f64,
+    // soft
+    cnt: [Vec<i32>; 3],
+    cnt_sum: [f64; 3],
+    cnt_sq: [f64; 3],
+    agent_soft: Vec<f64>,
+    agent_soft_sum: f64,
+    existing: Option<Vec<Vec<Option<(i32, i32)>>>>,
+    changed: Vec<Vec<bool>>,
+    changed_count: usize,
+    touched: Vec<usize>,
+    touched_mark: Vec<bool>,
+}
+
+impl<'m> State<'m> {
+    fn new(m: &'m Model, rules: &'m crate::Rules) -> Self {
+        let (ng, nq, ns) = (m.group_mask.len(), m.queues.len(), m.nslots);
+        let na = m.agent_group.len();
+        let mut req_t = vec![0.0; ns * nq];
+        let mut w_t = vec![0.0; ns * nq];
+        for q in 0..nq {
+            for t in 0..ns {
+                req_t[t * nq + q] = m.required[q][t];
+                w_t[t * nq + q] = m.wunder[q][t];
+            }
+        }
+        let mut s = State {
+            m,
+            rules,
+            ng,
+            nq,
+            assign: vec![vec![None; m.days]; na],
+            locked: vec![vec![false; m.days]; na],
+            n: vec![0.0; ns * ng],
+            at_work: vec![0; ns],
+            on_break: vec![0; ns],
+            req_t,
+            w_t,
+            slot_cost: vec![0.0; ns],
+            slot_under: vec![0.0; ns],
+            slot_over: vec![0.0; ns],
+            cov_cost: 0.0,
+            cnt: [vec![0; na], vec![0; na], vec![0; na]],
+            cnt_sum: [0.0; 3],
+            cnt_sq: [0.0; 3],
+            agent_soft: vec![0.0; na],
+            agent_soft_sum: 0.0,
+            existing: None,
+            changed: vec![vec![false; m.days]; na],
+            changed_count: 0,
+            touched: Vec::new(),
+            touched_mark: vec![false; ns],
+        };
+        for t in 0..ns {
+            s.recompute_slot(t);
+        }
+        s
+    }
+
+    fn eval_slot(&self, t: usize, extra_group: Option<usize>) -> (f64, f64, f64) {
+        let (ng, nq) = (self.ng, self.nq);
+        let mut n = [0.0f64; 64];
+        let nn: &mut [f64] = if ng <= 64 { &mut n[..ng] } else { return self.eval_slot_vec(t, extra_group) };
+        nn.copy_from_slice(&self.n[t * ng..t * ng + ng]);
+        if let Some(g) = extra_group {
+            nn[g] += 1.0;
+        }
+        let c = slot_cover(&self.m.group_mask, nn, &self.req_t[t * nq..t * nq + nq], &self.w_t[t * nq..t * nq + nq]);
+        (c.weighted_under + self.m.wover * c.over, c.under, c.over)
+    }
+
+    fn eval_slot_vec(&self, t: usize, extra_group: Option<usize>) -> (f64, f64, f64) {
+        let (ng, nq) = (self.ng, self.nq);
+        let mut nn = self.n[t * ng..t * ng + ng].to_vec();
+        if let Some(g) = extra_group {
+            nn[g] += 1.0;
+        }
+        let c = slot_cover(&self.m.group_mask, &nn, &self.req_t[t * nq..t * nq + nq], &self.w_t[t * nq..t * nq + nq]);
+        (c.weighted_under + self.m.wover * c.over, c.under, c.over)
+    }
+
+    fn recompute_slot(&mut self, t: usize) {
+        let (c, u, o) = self.eval_slot(t, None);
+        self.cov_cost += c - self.slot_cost[t];
+        self.slot_cost[t] = c;
+        self.slot_under[t] = u;
+        self.slot_over[t] = o;
+    }
+
+    fn objective(&self) -> f64 {
+        self.cov_cost + self.soft_cost()
+    }
+
+    fn soft_cost(&self) -> f64 {
+        let w = &self.rules.weights;
+        let na = self.m.agent_group.len().max(1) as f64;
+        let fair = |i: usize| self.cnt_sq[i] - self.cnt_sum[i] * self.cnt_sum[i] / na;
+        w.weekend_fairness * fair(0)
+            + w.night_fairness * fair(1)
+            + w.holiday_fairness * fair(2)
+            + self.agent_soft_sum
+            + self.rules.reoptimise.change_penalty * self.changed_count as f64
+    }
+
+    fn cand(&self, d: usize, ds: &DayShift) -> &'m Cand {
+        &self.m.cands[d][ds.cand as usize]
+    }
+
+    /// Apply the coverage footprint of a shift with sign ±1.
+    fn footprint(&mut self, a: usize, d: usize, ds: &DayShift, sign: f64) {
+        let c = self.cand(d, ds);
+        let slot = self.m.slot;
+        let g = self.m.agent_group[a];
+        let s0 = (c.start / slot) as usize;
+        let s1 = (((c.start + c.len) / slot) as usize).min(self.m.nslots);
+        for t in s0..s1 {
+            let tm = t as i32 * slot;
+            let on_break = c.breaks.iter().zip(&ds.breaks).any(|(b, &bs)| tm >= bs && tm < bs + b.length);
+            self.at_work[t] += sign as i32;
+            if on_break {
+                self.on_break[t] += sign as i32;
+            } else {
+                self.n[t * self.ng + g] += sign;
+                if !self.touched_mark[t] {
+                    self.touched_mark[t] = true;
+                    self.touched.push(t);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let touched = std::mem::take(&mut self.touched);
+        for &t in &touched {
+            self.touched_mark[t] = false;
+            self.recompute_slot(t);
+        }
+        self.touched = touched;
+        self.touched.clear();
+    }
+
+    /// Replace agent `a`'s shift on day `d`; returns the old one. Coverage and soft costs follow.
+    fn set_day(&mut self, a: usize, d: usize, new: Option<DayShift>) -> Option<DayShift> {
+        let old = self.assign[a][d].take();
+        if let Some(o) = &old {
+            self.footprint(a, d, o, -1.0);
+        }
+        if let Some(n) = &new {
+            self.footprint(a, d, n, 1.0);
+        }
+        self.assign[a][d] = new;
+        self.flush();
+        self.update_agent_soft(a);
+        self.update_change(a, d);
+        old
+    }
+
+    fn update_change(&mut self, a: usize, d: usize) {
+        let Some(ex) = &self.existing else { return };
+        let now = self.assign[a][d].as_ref().map(|ds| {
+            let c = self.cand(d, ds);
+            (c.start, c.len)
+        });
+        let ch = now != ex[a][d];
+        if ch != self.changed[a][d] {
+            self.changed[a][d] = ch;
+            if ch { self.changed_count += 1 } else { self.changed_count -= 1 }
+        }
+    }
+
+    fn update_agent_soft(&mut self, a: usize) {
+        let m = self.m;
+        let mut counts = [0i32; 3];
+        let mut pref = 0.0;
+        let mut stab = 0.0;
+        for w in &m.weeks[a] {
+            let mut starts: Vec<i32> = Vec::with_capacity(7);
+            for d in w.first_day..w.first_day + w.ndays {
+                if let Some(ds) = &self.assign[a][d] {
+                    let c = self.cand(d, ds);
+                    counts[0] += m.weekend[d] as i32;
+                    counts[1] += c.night as i32;
+                    counts[2] += m.holiday[d] as i32;
+                    pref += m.pref_cost(a, d, c);
+                    starts.push(c.start - d as i32 * 1440);
+                }
+            }
+            if starts.len() > 1 {
+                starts.sort_unstable();
+                let med = starts[starts.len() / 2];
+                stab += starts.iter().map(|s| (s - med).abs() as f64 / 60.0).sum::<f64>();
+            }
+        }
+        for (i, &c) in counts.iter().enumerate() {
+            let old = self.cnt[i][a] as f64;
+            self.cnt_sum[i] += c as f64 - old;
+            self.cnt_sq[i] += (c * c) as f64 - old * old;
+            self.cnt[i][a] = c;
+        }
+        let s = pref + self.rules.weights.start_stability * stab;
+        self.agent_soft_sum += s - self.agent_soft[a];
+        self.agent_soft[a] = s;
+    }
+
+    fn stagger_limit(&self, at_work: i32) -> i32 {
+        ((self.rules.breaks.max_on_break_fraction * at_work as f64).floor() as i32).max(1)
+    }
+
+    fn stagger_ok(&self, s0: usize, s1: usize) -> bool {
+        (s0..s1.min(self.m.nslots)).all(|t| self.on_break[t] <= self.stagger_limit(self.at_work[t]))
+    }
+
+    /// Hard rules of one agent over days `[0, upto_day)` (weeks fully inside are checked).
+    fn agent_violation(&self, a: usize, upto_day: usize) -> Option<&'static str> {
+        let m = self.m;
+        let lim = &self.rules.limits;
+        let mut prev_end: Option<i32> = None;
+        let (mut consec, mut consec_n, mut hol) = (0u32, 0u32, 0u32);
+        for d in 0..upto_day.min(m.days) {
+            match &self.assign[a][d] {
+                Some(ds) => {
+                    let c = self.cand(d, ds);
+                    if prev_end.is_some_and(|e| c.start < e + lim.min_rest_minutes as i32) {
+                        return Some("min_rest_minutes");
+                    }
+                    prev_end = Some(c.start + c.len);
+                    consec += 1;
+                    if consec > lim.max_consecutive_days {
+                        return Some("max_consecutive_days");
+                    }
+                    if c.night {
+                        consec_n += 1;
+                        if consec_n > lim.max_consecutive_nights {
+                            return Some("max_consecutive_nights");
+                        }
+                    } else {
+                        consec_n = 0;
+                    }
+                    if m.holiday[d] {
+                        hol += 1;
+                    }
+                }
+                None => {
+                    consec = 0;
+                    consec_n = 0;
+                }
+            }
+        }
+        if let Some(cap) = self.rules.holidays.max_days_per_agent
+            && hol > cap
+        {
+            return Some("holidays.max_days_per_agent");
+        }
+        for w in &m.weeks[a] {
+            if w.first_day + w.ndays > upto_day {
+                break;
+            }
+            let (mut paid, mut off, mut nights) = (0i32, 0u32, 0u32);
+            let (mut smin, mut smax) = (i32::MAX, i32::MIN);
+            let mut pair = false;
+            let mut prev_off = false;
+            for d in w.first_day..w.first_day + w.ndays {
+                match &self.assign[a][d] {
+                    Some(ds) => {
+                        let c = self.cand(d, ds);
+                        paid += c.paid;
+                        nights += c.night as u32;
+                        let s = c.start - d as i32 * 1440;
+                        smin = smin.min(s);
+                        smax = smax.max(s);
+                        prev_off = false;
+                    }
+                    None => {
+                        off += 1;
+                        pair |= prev_off;
+                        prev_off = true;
+                    }
+                }
+            }
+            if paid < w.lo || paid > w.hi {
+                return Some("contract_minutes_per_week");
+            }
+            if off < w.min_off {
+                return Some("min_days_off_per_week");
+            }
+            if w.full && lim.paired_days_off && !pair {
+                return Some("paired_days_off");
+            }
+            if nights > lim.max_nights_per_week {
+                return Some("max_nights_per_week");
+            }
+            if let Some(sp) = lim.max_start_spread_minutes
+                && smax > smin
+                && (smax - smin) as u32 > sp
+            {
+                return Some("max_start_spread_minutes");
+            }
+        }
+        None
+    }
+
+    /// Marginal gain of one more agent of group `g` in each slot of `[s0, s1)`.
+    fn marginal(&self, g: usize, s0: usize, s1: usize) -> Vec<f64> {
+        (s0..s1.min(self.m.nslots)).map(|t| self.slot_cost[t] - self.eval_slot(t, Some(g)).0).collect()
+    }
+
+    /// Place the breaks of `c` for an agent, where they cost least (`gain` = marginal per slot
+    /// from slot `base`), respecting windows, min gap and staggering. None if impossible.
+    fn place_breaks(&self, c: &Cand, gain: &[f64], base: usize) -> Option<Vec<i32>> {
+        let slot = self.m.slot;
+        let gap = self.rules.breaks.min_gap_minutes as i32;
+        let mut out = Vec::with_capacity(c.breaks.len());
+        let mut earliest_ok = c.start;
+        for b in &c.breaks {
+            let lo = (c.start + b.earliest).max(earliest_ok);
+            let hi = c.start + b.latest;
+            let mut best: Option<(f64, i32)> = None;
+            let mut s = lo;
+            while s <= hi {
+                let t0 = (s / slot) as usize;
+                let t1 = ((s + b.length) / slot) as usize;
+                let mut loss = 0.0;
+                let mut ok = true;
+                for t in t0..t1 {
+                    if t >= self.m.nslots {
+                        continue;
+                    }
+                    // This agent adds one at work and one on break in t.
+                    if self.on_break[t] + 1 > self.stagger_limit(self.at_work[t] + 1) {
+                        ok = false;
+                        break;
+                    }
+                    loss += gain.get(t.wrapping_sub(base)).copied().unwrap_or(0.0);
+                }
+                if ok && best.is_none_or(|(l, _)| loss < l) {
+                    best = Some((loss, s));
+                }
+                s += slot;
+            }
+            let (_, s) = best?;
+            out.push(s);
+            earliest_ok = s + b.length + gap;
+        }
+        Some(out)
+    }
+
+    /// Estimated gain of working `c` (coverage minus a cheap break estimate minus preferences).
+    fn cand_gain(&self, a: usize, d: usize, c: &Cand, pre: &[f64], base: usize) -> f64 {
+        let slot = self.m.slot;
+        let ps = |t: usize| pre[(t.saturating_sub(base)).min(pre.len() - 1)];
+        let t0 = (c.start / slot) as usize;
+        let t1 = ((c.start + c.len) / slot) as usize;
+        let mut g = ps(t1) - ps(t0);
+        for b in &c.breaks {
+            // cheapest window position, ignoring staggering and gaps
+            let mut best = f64::INFINITY;
+            let mut s = c.start + b.earliest;
+            while s <= c.start + b.latest {
+                let (u0, u1) = ((s / slot) as usize, ((s + b.length) / slot) as usize);
+                best = best.min(ps(u1) - ps(u0));
+                s += slot;
+            }
+            if best.is_finite() {
+                g -= best;
+            }
+        }
+        g - self.m.pref_cost(a, d, c)
+    }
+
+    /// Build agent `a`'s week `w` from scratch (its days in the week must be empty or locked).
+    fn build_week(&mut self, a: usize, w: usize, rng: &mut Rng, spread: usize) -> Result<(), Fail> {
+        let m = self.m;
+        let wt = m.weeks[a][w];
+        let g = m.agent_group[a];
+        let (d0, nd) = (wt.first_day, wt.ndays);
+        let slot = m.slot as usize;
+        let base = d0 * 1440 / slot;
+        let end = ((d0 + nd) * 1440 / slot + 1440 / slot).min(m.nslots);
+        let gain = self.marginal(g, base, end);
+        let mut pre = vec![0.0; gain.len() + 1];
+        for (i, x) in gain.iter().enumerate() {
+            pre[i + 1] = pre[i] + x;
+        }
+        // Per day: candidates sorted by estimated gain; best per paid-minutes value.
+        let mut day_list: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nd];
+        let mut paid_vals: Vec<i32> = Vec::new();
+        for i in 0..nd {
+            let d = d0 + i;
+            if self.locked[a][d] {
+                if let Some(ds) = &self.assign[a][d] {
+                    day_list[i].push((0.0, ds.cand as usize));
+                    paid_vals.push(self.cand(d, ds).paid);
+                }
+                continue;
+            }
+            for (ci, c) in m.cands[d].iter().enumerate() {
+                if m.cand_ok(a, d, c) {
+                    let noise = if spread > 1 { rng.unit() * m.wover * 0.5 } else { 0.0 };
+                    day_list[i].push((self.cand_gain(a, d, c, &pre, base) + noise, ci));
+                    paid_vals.push(c.paid);
+                }
+            }
+            day_list[i].sort_by(|x, y| y.0.total_cmp(&x.0));
+        }
+        paid_vals.sort_unstable();
+        paid_vals.dedup();
+        // best[i][p] = best estimated gain on day i with paid value index p
+        let np = paid_vals.len();
+        let mut best = vec![vec![f64::NEG_INFINITY; np]; nd];
+        for i in 0..nd {
+            for &(gn, ci) in &day_list[i] {
+                let p = paid_vals.binary_search(&m.cands[d0 + i][ci].paid).unwrap_or(0);
+                if gn > best[i][p] {
+                    best[i][p] = gn;
+                }
+            }
+        }
+        // Working-day run before the week (for max consecutive days).
+        let lim = &self.rules.limits;
+        let mut run_before = 0u32;
+        for d in (0..d0).rev() {
+            if self.assign[a][d].is_some() { run_before += 1 } else { break }
+        }
+        let mut patterns: Vec<(f64, u32, Vec<usize>)> = Vec::new();
+        let mut any_days_ok = false;
+        for mask in 0u32..(1 << nd) {
+            let mut ok = true;
+            for i in 0..nd {
+                let d = d0 + i;
+                let on = mask & (1 << i) != 0;
+                let lockw = self.locked[a][d] && self.assign[a][d].is_some();
+                let lockoff = self.locked[a][d] && self.assign[a][d].is_none();
+                if (on && (day_list[i].is_empty() || lockoff)) || (!on && lockw) {
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let off = nd as u32 - mask.count_ones();
+            if off < wt.min_off {
+                continue;
+            }
+            if wt.full && lim.paired_days_off && !(0..nd - 1).any(|i| mask & (0b11 << i) == 0) {
+                continue;
+            }
+            let mut run = run_before;
+            let mut too_long = false;
+            for i in 0..nd {
+                if mask & (1 << i) != 0 {
+                    run += 1;
+                    too_long |= run > lim.max_consecutive_days;
+                } else {
+                    run = 0;
+                }
+            }
+            if too_long {
+                continue;
+            }
+            any_days_ok = true;
+            // DP over paid totals.
+            let mut states: Vec<(i32, f64, Vec<usize>)> = vec![(0, 0.0, Vec::new())];
+            for i in 0..nd {
+                if mask & (1 << i) == 0 {
+                    continue;
+                }
+                let mut next: Vec<(i32, f64, Vec<usize>)> = Vec::new();
+                for (tot, val, ch) in &states {
+                    for p in 0..np {
+                        if best[i][p] == f64::NEG_INFINITY {
+                            continue;
+                        }
+                        let nt = tot + paid_vals[p];
+                        if nt > wt.hi {
+                            continue;
+                        }
+                        let nv = val + best[i][p];
+                        match next.iter_mut().find(|s| s.0 == nt) {
+                            Some(s) if s.1 >= nv => {}
+                            Some(s) => {
+                                s.1 = nv;
+                                s.2 = ch.clone();
+                                s.2.push(p);
+                            }
+                            None => {
+                                let mut c2 = ch.clone();
+                                c2.push(p);
+                                next.push((nt, nv, c2));
+                            }
+                        }
+                    }
+                }
+                states = next;
+            }
+            if let Some(bst) = states.into_iter().filter(|s| s.0 >= wt.lo).max_by(|x, y| x.1.total_cmp(&y.1)) {
+                patterns.push((bst.1, mask, bst.2));
+            }
+        }
+        if patterns.is_empty() {
+            return Err(if any_days_ok { Fail::Contract } else { Fail::DaysOff });
+        }
+        patterns.sort_by(|x, y| y.0.total_cmp(&x.0));
+        if spread > 1 {
+            let k = spread.min(patterns.len());
+            let pick = rng.below(k);
+            patterns.swap(0, pick);
+        }
+        // Realise: pick concrete shifts day by day (rest, spread, breaks), verify.
+        for (_, mask, choice) in patterns.iter().take(24) {
+            let mut ci_iter = choice.iter();
+            let mut ok = true;
+            let mut first_start: Option<i32> = None;
+            for i in 0..nd {
+                let d = d0 + i;
+                if mask & (1 << i) == 0 {
+                    continue;
+                }
+                let p = *ci_iter.next().unwrap_or(&0);
+                if self.locked[a][d] {
+                    continue;
+                }
+                let prev_end = (0..d).rev().find_map(|x| self.assign[a][x].as_ref().map(|ds| {
+                    let c = self.cand(x, ds);
+                    c.start + c.len
+                }));
+                let next_start = (d + 1..m.days).find_map(|x| self.assign[a][x].as_ref().map(|ds| self.cand(x, ds).start));
+                let rest = lim.min_rest_minutes as i32;
+                let mut placed = false;
+                for &(_, ci) in &day_list[i] {
+                    let c = &m.cands[d][ci];
+                    if c.paid != paid_vals[p] {
+                        continue;
+                    }
+                    if prev_end.is_some_and(|e| c.start < e + rest) || next_start.is_some_and(|s| s < c.start + c.len + rest) {
+                        continue;
+                    }
+                    let tod = c.start - d as i32 * 1440;
+                    if let (Some(sp), Some(f)) = (lim.max_start_spread_minutes, first_start)
+                        && (tod - f).unsigned_abs() > sp
+                    {
+                        continue;
+                    }
+                    let Some(br) = self.place_breaks(c, &gain, base) else { continue };
+                    first_start.get_or_insert(tod);
+                    self.set_day(a, d, Some(DayShift { cand: ci as u32, breaks: br }));
+                    placed = true;
+                    break;
+                }
+                if !placed {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok && self.agent_violation(a, d0 + nd).is_none() {
+                return Ok(());
+            }
+            for d in d0..d0 + nd {
+                if !self.locked[a][d] && self.assign[a][d].is_some() {
+                    self.set_day(a, d, None);
+                }
+            }
+        }
+        Err(Fail::Realise)
+    }
+
+    fn clear_week(&mut self, a: usize, w: usize) -> Vec<Option<DayShift>> {
+        let wt = self.m.weeks[a][w];
+        (wt.first_day..wt.first_day + wt.ndays)
+            .map(|d| if self.locked[a][d] { self.assign[a][d].clone() } else { self.set_day(a, d, None) })
+            .collect()
+    }
+
+    fn restore_week(&mut self, a: usize, w: usize, saved: Vec<Option<DayShift>>) {
+        let wt = self.m.weeks[a][w];
+        for (i, s) in saved.into_iter().enumerate() {
+            let d = wt.first_day + i;
+            if !self.locked[a][d] {
+                self.set_day(a, d, s);
+            }
+        }
+    }
+
+    fn budget_ok(&self) -> bool {
+        self.rules.reoptimise.max_changed_days.is_none_or(|b| self.changed_count <= b as usize)
+    }
+
+    fn totals(&self) -> (f64, f64) {
+        let h = self.m.slot_hours();
+        (self.slot_under.iter().sum::<f64>() * h, self.slot_over.iter().sum::<f64>() * h)
+    }
+
+    fn day_slots(&self, d: usize) -> (usize, usize) {
+        let per = 1440 / self.m.slot as usize;
+        (d * per, ((d + 2) * per).min(self.m.nslots))
+    }
+}
+
+fn fail_rule(f: Fail) -> (&'static str, &'static str) {
+    match f {
+        Fail::DaysOff => (
+            "days off / rotation / max_consecutive_days",
+            "no pattern of working days satisfies days off, rotation, leave and consecutive-day limits",
+        ),
+        Fail::Contract => (
+            "contract_minutes_per_week ± contract_tolerance_minutes",
+            "no combination of allowed shift lengths reaches the weekly contract within tolerance",
+        ),
+        Fail::Realise => (
+            "min_rest_minutes / breaks / stable starts",
+            "no concrete shifts satisfy rest, break placement and start-time rules together",
+        ),
+    }
+}
+
+/// Solve a scheduling problem. `progress` is called regularly; returning `false` stops the
+/// search and the best roster found so far is returned.
+pub fn solve(
+    problem: &Problem,
+    opts: &SolveOptions,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<Solution, ScheduleError> {
+    let m = Model::compile(problem)?;
+    let rules = &problem.rules;
+    let mut bound = None;
+    if opts.lower_bound {
+        progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
+        bound = lp::under_bound(&m, rules, opts.lp_time_limit_s);
+    }
+    let mut st = State::new(&m, rules);
+    let mut rng = Rng::new(opts.seed);
+    let na = problem.agents.len();
+    // Fixed shifts are locked in first.
+    for a in 0..na {
+        for &(d, ci) in &m.fixed[a] {
+            let c = &m.cands[d][ci];
+            let gain = st.marginal(m.agent_group[a], 0, m.nslots);
+            let br = st.place_breaks(c, &gain, 0).unwrap_or_else(|| c.breaks.iter().map(|b| c.start + b.earliest).collect());
+            st.set_day(a, d, Some(DayShift { cand: ci as u32, breaks: br }));
+            st.locked[a][d] = true;
+        }
+    }
+    // Existing roster (re-optimisation): start from it.
+    let mut need_build = vec![vec![true; m.weeks.first().map_or(0, |w| w.len())]; na];
+    if let Some(ex) = &problem.existing {
+        let ex_days = existing_days(&m, problem, ex);
+        for a in 0..na {
+            for d in 0..m.days {
+                if st.locked[a][d] {
+                    continue;
+                }
+                if let Some((s, l)) = ex_days[a][d]
+                    && let Some(ci) = m.cands[d].iter().position(|c| c.start == s && c.len == l && m.cand_ok(a, d, c))
+                {
+                    let c = &m.cands[d][ci];
+                    let gain = st.marginal(m.agent_group[a], 0, 0);
+                    let br = st.place_breaks(c, &gain, 0).unwrap_or_else(|| c.breaks.iter().map(|b| c.start + b.earliest).collect());
+                    st.set_day(a, d, Some(DayShift { cand: ci as u32, breaks: br }));
+                }
+                if d < m.freeze_days {
+                    st.locked[a][d] = true;
+                }
+            }
+            for (w, wt) in m.weeks[a].iter().enumerate() {
+                need_build[a][w] = false;
+                // Rebuild weeks that the existing roster leaves illegal (new leave, new rules).
+                if st.agent_violation(a, wt.first_day + wt.ndays).is_some() {
+                    st.clear_week(a, w);
+                    need_build[a][w] = true;
+                }
+            }
+        }
+        st.existing = Some(ex_days);
+        for a in 0..na {
+            for d in 0..m.days {
+                st.update_change(a, d);
+            }
+        }
+    }
+    // Construction, week-major so coverage fills evenly; single-skilled agents first.
+    let mut order: Vec<usize> = (0..na).collect();
+    for i in (1..na).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    order.sort_by_key(|&a| m.group_mask[m.agent_group[a]].count_ones());
+    let nweeks = m.days.div_ceil(7);
+    for w in 0..nweeks {
+        for &a in &order {
+            if !need_build[a][w] {
+                continue;
+            }
+            if let Err(f) = st.build_week(a, w, &mut rng, 1) {
+                let (rule, why) = fail_rule(f);
+                return Err(ScheduleError::Contradiction {
+                    agent: problem.agents[a].id.clone(),
+                    rule: rule.into(),
+                    detail: format!("week {} (from {}): {why}", w + 1, m.time_at((w * 7 * 1440) as i32).date()),
+                });
+            }
+        }
+        let (u, o) = st.totals();
+        if !progress(&Progress { phase: "construct", moves: 0, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
+            break;
+        }
+    }
+    // Local search: every move keeps hard rules; accept if not worse (plateau moves allowed).
+    let mut moves = 0u64;
+    let bound_obj = bound.map(|b| b * rules.weights.under);
+    'search: while moves < opts.max_moves && na > 0 {
+        for _ in 0..200 {
+            moves += 1;
+            let before = st.objective();
+            let a = rng.below(na);
+            let kind = rng.below(10);
+            let accepted = match kind {
+                0..=1 => move_rebuild_week(&mut st, a, &mut rng, before),
+                2..=6 => move_retime(&mut st, a, &mut rng, before),
+                _ => move_swap_agents(&mut st, a, &mut rng, before),
+            };
+            let _ = accepted;
+        }
+        let (u, o) = st.totals();
+        if !progress(&Progress { phase: "search", moves, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
+            break 'search;
+        }
+        if let Some(b) = bound_obj
+            && st.cov_cost <= b + 1e-9
+            && o == 0.0
+            && st.soft_cost() <= 1e-9
+        {
+            break;
+        }
+    }
+    Ok(finish(&st, problem, bound, moves))
+}
+
+/// Re-time one working day (same paid minutes, so the week's contract still holds).
+fn move_retime(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
+    let m = st.m;
+    let d = rng.below(m.days);
+    if st.locked[a][d] {
+        return false;
+    }
+    let Some(old) = st.assign[a][d].clone() else { return false };
+    let oc = &m.cands[d][old.cand as usize];
+    st.set_day(a, d, None);
+    let (s0, s1) = st.day_slots(d);
+    let gain = st.marginal(m.agent_group[a], s0, s1);
+    let mut pre = vec![0.0; gain.len() + 1];
+    for (i, x) in gain.iter().enumerate() {
+        pre[i + 1] = pre[i] + x;
+    }
+    // Best candidate among a random sample of same-paid candidates.
+    let cands = &m.cands[d];
+    let mut best: Option<(f64, usize)> = None;
+    for _ in 0..12 {
+        let ci = rng.below(cands.len());
+        let c = &cands[ci];
+        if c.paid != oc.paid || ci == old.cand as usize || !m.cand_ok(a, d, c) {
+            continue;
+        }
+        let g = st.cand_gain(a, d, c, &pre, s0);
+        if best.is_none_or(|(bg, _)| g > bg) {
+            best = Some((g, ci));
+        }
+    }
+    // Also try a neighbouring start (±1 step) of the old shift, which local search needs most.
+    for delta in [-1i32, 1] {
+        let want = oc.start + delta * m.slot;
+        if let Some(ci) = cands.iter().position(|c| c.start == want && c.len == oc.len && c.template == oc.template)
+            && m.cand_ok(a, d, &cands[ci])
+        {
+            let g = st.cand_gain(a, d, &cands[ci], &pre, s0);
+            if best.is_none_or(|(bg, _)| g > bg) {
+                best = Some((g, ci));
+            }
+        }
+    }
+    let target = match best {
+        Some((_, ci)) => ci,
+        None => oc_index(&old),
+    };
+    let c = &cands[target];
+    let Some(br) = st.place_breaks(c, &gain, s0) else {
+        st.set_day(a, d, Some(old));
+        return false;
+    };
+    st.set_day(a, d, Some(DayShift { cand: target as u32, breaks: br }));
+    let ok = st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok();
+    if ok && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    st.set_day(a, d, Some(old));
+    false
+}
+
+fn oc_index(ds: &DayShift) -> usize {
+    ds.cand as usize
+}
+
+/// Swap two agents' shifts on one day (helps multi-skill coverage and fairness).
+fn move_swap_agents(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
+    let m = st.m;
+    let na = m.agent_group.len();
+    let b = rng.below(na);
+    let d = rng.below(m.days);
+    if a == b || st.locked[a][d] || st.locked[b][d] || st.assign[a][d] == st.assign[b][d] {
+        return false;
+    }
+    if m.agent_group[a] == m.agent_group[b] && rules_symmetric(st) {
+        return false; // identical agents: swapping changes nothing but fairness; skip most of the time
+    }
+    let ok_for = |x: usize, ds: &Option<DayShift>| ds.as_ref().is_none_or(|s| m.cand_ok(x, d, &m.cands[d][s.cand as usize]));
+    if !ok_for(a, &st.assign[b][d]) || !ok_for(b, &st.assign[a][d]) {
+        return false;
+    }
+    let sa = st.set_day(a, d, None);
+    let sb = st.set_day(b, d, sa.clone());
+    st.set_day(a, d, sb.clone());
+    let (s0, s1) = st.day_slots(d);
+    let ok = st.agent_violation(a, m.days).is_none()
+        && st.agent_violation(b, m.days).is_none()
+        && st.stagger_ok(s0, s1)
+        && st.budget_ok();
+    if ok && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    st.set_day(a, d, sa);
+    st.set_day(b, d, sb);
+    false
+}
+
+fn rules_symmetric(st: &State) -> bool {
+    st.existing.is_none() && st.rules.preferences.is_empty()
+}
+
+/// Large-neighbourhood move: rebuild one agent-week against current coverage.
+fn move_rebuild_week(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
+    let m = st.m;
+    let w = rng.below(m.weeks[a].len());
+    let saved = st.clear_week(a, w);
+    let built = st.build_week(a, w, rng, 3).is_ok();
+    let wt = m.weeks[a][w];
+    let (s0, _) = st.day_slots(wt.first_day);
+    let (_, s1) = st.day_slots(wt.first_day + wt.ndays - 1);
+    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    st.clear_week(a, w);
+    st.restore_week(a, w, saved);
+    false
+}
+
+/// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
+fn existing_days(m: &Model, p: &Problem, ex: &[Segment]) -> Vec<Vec<Option<(i32, i32)>>> {
+    let idx: std::collections::HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+    let mut out = vec![vec![None; m.days]; p.agents.len()];
+    for (agent, shifts) in crate::check::shifts_of(ex) {
+        let Some(&a) = idx.get(agent.as_str()) else { continue };
+        for sh in shifts {
+            let s = m.minute_of(sh.start);
+            if s < 0 || s >= m.days as i64 * 1440 {
+                continue;
+            }
+            let d = (s / 1440) as usize;
+            out[a][d] = Some((s as i32, (sh.end - sh.start).num_minutes() as i32));
+        }
+    }
+    out
+}
+
+fn finish(st: &State, p: &Problem, bound: Option<f64>, moves: u64) -> Solution {
+    let m = st.m;
+    let mut roster = Vec::new();
+    let mut shifts = 0;
+    let mut avoided = 0;
+    let mut spreads = Vec::new();
+    for (a, agent) in p.agents.iter().enumerate() {
+        for w in &m.weeks[a] {
+            let mut starts = Vec::new();
+            for d in w.first_day..w.first_day + w.ndays {
+                if let Some(ds) = &st.assign[a][d] {
+                    starts.push(m.cands[d][ds.cand as usize].start - d as i32 * 1440);
+                }
+            }
+            if let (Some(lo), Some(hi)) = (starts.iter().min(), starts.iter().max()) {
+                spreads.push((hi - lo) as f64);
+            }
+        }
+        for d in 0..m.days {
+            let Some(ds) = &st.assign[a][d] else { continue };
+            let c = &m.cands[d][ds.cand as usize];
+            shifts += 1;
+            avoided += m.avoid_day[a][d] as u32;
+            let mut t = c.start;
+            let mut bs: Vec<(i32, i32, &str)> =
+                c.breaks.iter().zip(&ds.breaks).map(|(b, &s)| (s, s + b.length, b.kind.as_str())).collect();
+            bs.sort();
+            let seg = |s: i32, e: i32, act: &str| Segment {
+                agent_id: agent.id.clone(),
+                start: m.time_at(s),
+                end: m.time_at(e),
+                activity: act.to_string(),
+            };
+            for (bs_, be, kind) in bs {
+                if bs_ > t {
+                    roster.push(seg(t, bs_, "work"));
+                }
+                roster.push(seg(bs_, be, kind));
+                t = be;
+            }
+            if c.start + c.len > t {
+                roster.push(seg(t, c.start + c.len, "work"));
+            }
+        }
+    }
+    let (u, o) = st.totals();
+    let mm = |v: &Vec<i32>| (v.iter().copied().min().unwrap_or(0) as u32, v.iter().copied().max().unwrap_or(0) as u32);
+    let (wmin, wmax) = mm(&st.cnt[0]);
+    let (nmin, nmax) = mm(&st.cnt[1]);
+    let (hmin, hmax) = mm(&st.cnt[2]);
+    let changed_agents = st.changed.iter().filter(|r| r.iter().any(|&c| c)).count();
+    Solution {
+        roster,
+        objective: st.objective(),
+        under_hours: u,
+        over_hours: o,
+        under_bound_hours: bound,
+        under_gap: bound.map(|b| (u - b) / b.max(m.slot_hours())),
+        shifts,
+        soft: SoftStats {
+            weekend_days_min: wmin,
+            weekend_days_max: wmax,
+            night_shifts_min: nmin,
+            night_shifts_max: nmax,
+            holiday_days_min: hmin,
+            holiday_days_max: hmax,
+            avoided_days_worked: avoided,
+            mean_start_spread_minutes: if spreads.is_empty() { 0.0 } else { spreads.iter().sum::<f64>() / spreads.len() as f64 },
+            soft_cost: st.soft_cost(),
+        },
+        changed_days: st.changed_count,
+        changed_agents,
+        moves,
+    }
+}
