@@ -25,12 +25,6 @@ pub fn reciprocal_b(n: u32, a: f64) -> f64 {
     r
 }
 
-/// `R(n+1)` from `R(n)`: the O(1) step of a search that walks up in `n`.
-#[inline]
-pub fn reciprocal_b_next(n_plus_1: u32, a: f64, r_n: f64) -> f64 {
-    1.0 + (n_plus_1 as f64 / a) * r_n
-}
-
 /// Where the recursion may start for large loads.
 ///
 /// Below `A` each step multiplies an error in the starting value by `k/A < 1`; from
@@ -113,13 +107,6 @@ mod tests {
                 assert!((0.0..=1.0).contains(&b) && !b.is_nan());
             }
         }
-    }
-
-    #[test]
-    fn next_step_matches() {
-        let a = 42.5;
-        let r = reciprocal_b(50, a);
-        assert!(close(reciprocal_b_next(51, a, r), reciprocal_b(51, a), 1e-14));
     }
 
     proptest::proptest! {

@@ -62,7 +62,8 @@ impl StaffingCell {
         self.volume / self.interval_seconds * self.aht_seconds
     }
 
-    fn validate(&self) -> Result<(), QueueingError> {
+    /// Check the inputs' domains (what [`staff`] rejects).
+    pub fn validate(&self) -> Result<(), QueueingError> {
         check_non_negative("volume", self.volume)?;
         check_positive("interval_seconds", self.interval_seconds)?;
         check_positive("aht_seconds", self.aht_seconds)?;
@@ -114,7 +115,8 @@ impl Default for Targets {
 }
 
 impl Targets {
-    fn validate(&self) -> Result<(), QueueingError> {
+    /// Check every target's range (what [`staff`] rejects).
+    pub fn validate(&self) -> Result<(), QueueingError> {
         if let Some(sl) = self.service_level {
             check_fraction_open("sl_target", sl)?;
         }
