@@ -26,6 +26,7 @@
 //! Holidays come from [`holidays::holidays_between`], a small table (2025–2026 official,
 //! other years estimated from the lunar new year) until `ccops-calendar` provides them.
 
+pub mod baseline;
 mod center;
 pub mod history;
 pub mod holidays;

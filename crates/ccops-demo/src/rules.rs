@@ -122,9 +122,71 @@ impl Rules {
     }
 }
 
+fn hhmm(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+impl Rules {
+    /// The rules as a `ccops-schedule` rules file (TOML), with `holidays` ("YYYY-MM-DD" days
+    /// off inside the horizon) so the scheduler can treat them as holidays.
+    pub fn to_schedule_toml(&self, holidays: &[chrono::NaiveDate]) -> String {
+        use std::fmt::Write;
+        let mut t = String::from("# ccops demo center rules (ccops-schedule format)\n\n[limits]\n");
+        let max_weekly = self
+            .shift_templates
+            .iter()
+            .flat_map(|s| s.for_contract_minutes.iter())
+            .max()
+            .copied()
+            .unwrap_or(2400)
+            + self.max_overtime_minutes_per_week;
+        let _ = write!(
+            t,
+            "min_rest_minutes = {}\nmax_consecutive_days = {}\nmin_days_off_per_week = {}\nmax_weekly_minutes = {}\n",
+            self.min_rest_minutes,
+            self.max_consecutive_days,
+            self.min_days_off_per_week,
+            max_weekly
+        );
+        let dates: Vec<String> = holidays.iter().map(|d| format!("\"{d}\"")).collect();
+        let _ = write!(t, "\n[holidays]\ndates = [{}]\n", dates.join(", "));
+        for s in &self.shift_templates {
+            let _ = write!(
+                t,
+                "\n[[shift]]\nname = \"{}\"\nearliest_start = \"{}\"\nlatest_start = \"{}\"\nstart_step_minutes = {}\nlengths_minutes = [{}]\n",
+                s.id,
+                hhmm(s.earliest_start),
+                hhmm(s.latest_start),
+                s.start_step_minutes,
+                s.length_minutes
+            );
+            for b in &s.breaks {
+                let _ = write!(
+                    t,
+                    "[[shift.break]]\nkind = \"{}\"\nlength_minutes = {}\nearliest_offset_minutes = {}\nlatest_offset_minutes = {}\npaid = {}\n",
+                    b.activity, b.minutes, b.earliest_after_start, b.latest_after_start, b.paid
+                );
+            }
+        }
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schedule_toml_lists_every_template_and_break() {
+        let r = Rules::demo();
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let t = r.to_schedule_toml(&[d]);
+        assert_eq!(t.matches("[[shift]]").count(), r.shift_templates.len());
+        let breaks: usize = r.shift_templates.iter().map(|s| s.breaks.len()).sum();
+        assert_eq!(t.matches("[[shift.break]]").count(), breaks);
+        assert!(t.contains("earliest_start = \"07:00\""));
+        assert!(t.contains("dates = [\"2026-10-01\"]"));
+    }
 
     #[test]
     fn five_shifts_make_each_contract_week() {
