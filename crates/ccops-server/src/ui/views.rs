@@ -2,17 +2,12 @@
 //! (callers pass "today"), so every rule here is unit-tested.
 
 use super::charts::{GanttRow, GanttSegment, Point};
+use crate::api::requests::productive;
 use ccops_store::{Agent, Segment};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Activities that count as "on the phones" for coverage (the rest — break, lunch, training,
-/// leave, off — take the agent away from contacts).
-pub fn is_productive(activity: &str) -> bool {
-    matches!(activity.to_ascii_lowercase().as_str(), "work" | "phone" | "voice" | "chat" | "email" | "ticket")
-}
 
 /// UTC instant → the center's local wall-clock time.
 pub fn local(t: DateTime<Utc>, tz: Tz) -> NaiveDateTime {
@@ -40,7 +35,7 @@ pub fn coverage_counts(
     let step = Duration::minutes(step_minutes.max(1));
     let n = ((to - from).num_minutes() / step_minutes.max(1)).max(0) as usize;
     let mut counts = vec![0.0; n];
-    for s in segments.iter().filter(|s| is_productive(&s.activity) && keep(s)) {
+    for s in segments.iter().filter(|s| productive(&s.activity) && keep(s)) {
         // Intervals whose start lies inside the segment.
         let first = ((s.start_at - from).num_seconds() as f64 / step.num_seconds() as f64).ceil().max(0.0) as usize;
         let last = ((s.end_at - from).num_seconds() as f64 / step.num_seconds() as f64).ceil().max(0.0) as usize;
@@ -65,64 +60,6 @@ pub fn sum_series<'a>(series: impl IntoIterator<Item = &'a [(DateTime<Utc>, f64)
 /// Convert a UTC series to local time for charting, keeping points inside `[from, to)`.
 pub fn to_local(series: &[(DateTime<Utc>, f64)], from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Vec<Point> {
     series.iter().filter(|(t, _)| *t >= from && *t < to).map(|(t, v)| (local(*t, tz), *v)).collect()
-}
-
-/// What approving a request does to staffing: over the intervals where the requester (or, for
-/// a swap, either agent) changes state, the smallest margin scheduled − required before and
-/// after, and how many of those intervals end up short.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Impact {
-    pub intervals: usize,
-    pub min_margin_before: f64,
-    pub min_margin_after: f64,
-    pub short_after: usize,
-}
-
-impl Impact {
-    /// True when approval leaves every affected interval at or above requirement — the
-    /// condition for automatic approval.
-    pub fn keeps_requirement(&self) -> bool {
-        self.short_after == 0
-    }
-}
-
-/// Impact of removing `removed` productive segments and adding `added` ones, given required
-/// and scheduled agents per interval (same interval starts, `step_minutes` apart).
-pub fn impact(
-    required: &[(DateTime<Utc>, f64)],
-    scheduled: &[(DateTime<Utc>, f64)],
-    removed: &[Segment],
-    added: &[Segment],
-    step_minutes: i64,
-) -> Impact {
-    let (Some(first), Some(last)) = (scheduled.first(), scheduled.last()) else {
-        return Impact::default();
-    };
-    let (from, to) = (first.0, last.0 + Duration::minutes(step_minutes));
-    let minus = coverage_counts(removed, from, to, step_minutes, |_| true);
-    let plus = coverage_counts(added, from, to, step_minutes, |_| true);
-    let req: BTreeMap<_, _> = required.iter().copied().collect();
-    let mut out = Impact { min_margin_before: f64::INFINITY, min_margin_after: f64::INFINITY, ..Impact::default() };
-    for (i, (t, have)) in scheduled.iter().enumerate() {
-        let delta = plus.get(i).map_or(0.0, |p| p.1) - minus.get(i).map_or(0.0, |m| m.1);
-        if delta == 0.0 {
-            continue;
-        }
-        let need = req.get(t).copied().unwrap_or(0.0);
-        let (before, after) = (have - need, have + delta - need);
-        out.intervals += 1;
-        out.min_margin_before = out.min_margin_before.min(before);
-        out.min_margin_after = out.min_margin_after.min(after);
-        if after < -1e-9 {
-            out.short_after += 1;
-        }
-    }
-    if out.intervals == 0 {
-        return Impact::default();
-    }
-    out.min_margin_before = (out.min_margin_before * 10.0).round() / 10.0;
-    out.min_margin_after = (out.min_margin_after * 10.0).round() / 10.0;
-    out
 }
 
 /// One team's Gantt rows: agents sorted by name, each with their segments in local time.
@@ -255,23 +192,6 @@ pub fn month_grid(any_day: NaiveDate) -> (NaiveDate, u32) {
 /// The weekday of a month grid column, for i18n keys `wd.mon` …
 pub const WEEKDAY_KEYS: [&str; 7] = ["wd.mon", "wd.tue", "wd.wed", "wd.thu", "wd.fri", "wd.sat", "wd.sun"];
 
-/// Chinese statutory holidays on `day` (name), for marking schedules and charts. The official
-/// 调休 table belongs in the database; until that lands, this marks the fixed-date holidays
-/// and leaves lunar festivals to the forecast's own `holiday` column.
-pub fn fixed_holiday(day: NaiveDate, zh: bool) -> Option<&'static str> {
-    match (day.month(), day.day()) {
-        (1, 1) => Some(if zh { "元旦" } else { "New Year" }),
-        (5, 1) => Some(if zh { "劳动节" } else { "Labour Day" }),
-        (10, 1..=3) => Some(if zh { "国庆节" } else { "National Day" }),
-        _ => None,
-    }
-}
-
-/// Whether `d` is a Saturday or Sunday (used to shade weekends in the month view).
-pub fn is_weekend(d: NaiveDate) -> bool {
-    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,27 +235,6 @@ mod tests {
     }
 
     #[test]
-    fn impact_of_leave_counts_short_intervals() {
-        let from = utc(16, 8, 0);
-        let scheduled: Vec<_> = (0..4).map(|i| (from + Duration::minutes(15 * i), 3.0)).collect();
-        let required: Vec<_> = (0..4).map(|i| (from + Duration::minutes(15 * i), if i < 2 { 2.0 } else { 3.0 })).collect();
-        // The agent works 08:00–09:00; leave removes all four intervals.
-        let leave = vec![seg(7, from, from + Duration::hours(1), "work")];
-        let i = impact(&required, &scheduled, &leave, &[], 15);
-        assert_eq!(i, Impact { intervals: 4, min_margin_before: 0.0, min_margin_after: -1.0, short_after: 2 });
-        assert!(!i.keeps_requirement());
-        // A swap that adds an equal shift back changes nothing.
-        let same = impact(&required, &scheduled, &leave, &leave, 15);
-        assert_eq!(same.intervals, 0);
-        assert!(same.keeps_requirement());
-    }
-
-    #[test]
-    fn impact_without_schedule_is_empty() {
-        assert_eq!(impact(&[], &[], &[], &[], 15), Impact::default());
-    }
-
-    #[test]
     fn gantt_groups_by_team_and_converts_to_local_time() {
         let agents = vec![agent(1, "王芳", Some(2)), agent(2, "Li Na", Some(1)), agent(3, "Zhao", None)];
         let segs = vec![
@@ -374,7 +273,7 @@ mod tests {
         assert_eq!(n % 7, 0);
         assert_eq!(n, 35, "26 Jan … 1 Mar");
         let (start, n) = month_grid(NaiveDate::from_ymd_opt(2026, 12, 5).expect("date"));
-        assert_eq!(start.weekday(), Weekday::Mon);
+        assert_eq!(start.weekday(), chrono::Weekday::Mon);
         assert_eq!(n, 35);
     }
 

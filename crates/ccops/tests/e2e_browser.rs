@@ -1,0 +1,266 @@
+//! End-to-end test in a real browser: starts `ccops demo` (fresh data directory, free port),
+//! drives headless Chromium through chromedriver, and saves screenshots.
+//!
+//! - planner flow: log in, open the forecast, generate a roster (background job), publish it;
+//! - agent flow: log in, see the schedule (week and month), request leave;
+//! - both languages are exercised (the agent switches to Chinese).
+//!
+//! Screenshots go to `$CCOPS_SCREENSHOTS` or `target/screenshots/`. Skips with a note when
+//! `/usr/bin/chromium` or `/usr/bin/chromedriver` is missing, unless `CCOPS_REQUIRE_SERVICES=1`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Kills the child process when the test ends, whatever happens.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn services_required() -> bool {
+    std::env::var("CCOPS_REQUIRE_SERVICES").as_deref() == Ok("1")
+}
+
+fn screenshot_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("CCOPS_SCREENSHOTS") {
+        return PathBuf::from(d);
+    }
+    // crates/ccops → workspace root → target/screenshots (or $CARGO_TARGET_DIR/screenshots).
+    if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(t).join("screenshots");
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Demo logins as printed by `ccops demo` (`role  user / password` lines); falls back to the
+/// documented defaults.
+#[derive(Debug, Clone)]
+struct Login {
+    user: String,
+    password: String,
+}
+
+/// Starts `ccops demo` and waits until it prints its URL. Returns the URL, the demo's stdout
+/// so far (logins), and the guard.
+fn start_demo(data_dir: &Path) -> (String, String, Guard) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccops"))
+        .args(["demo", "--no-browser", "--port", "0", "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn ccops demo");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let guard = Guard(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            seen.push_str(&line);
+            seen.push('\n');
+            let _ = tx.send(seen.clone());
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut seen = String::new();
+    while Instant::now() < deadline {
+        if let Ok(s) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen = s;
+        }
+        let url = seen.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:") || w.starts_with("http://localhost:"));
+        // The logins are printed after the URL; give them a moment.
+        if let Some(url) = url.filter(|_| seen.contains("agent")) {
+            std::thread::sleep(Duration::from_millis(300));
+            while let Ok(s) = rx.try_recv() {
+                seen = s;
+            }
+            return (url.trim_end_matches('/').to_string(), seen, guard);
+        }
+    }
+    panic!("ccops demo did not print a URL within 240 s; output so far:\n{seen}");
+}
+
+/// Finds `role … user / password` in the demo's output.
+fn login_for(output: &str, role: &str) -> Login {
+    for line in output.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| w.trim_end_matches(':') == role) {
+            if let (Some(u), Some("/"), Some(p)) = (words.get(i + 1), words.get(i + 2).copied(), words.get(i + 3)) {
+                return Login { user: u.to_string(), password: p.to_string() };
+            }
+        }
+    }
+    panic!("no login for role {role} in demo output:\n{output}");
+}
+
+async fn start_browser(port: u16, profile: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,1000", "--lang=en-US",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&url).await {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("cannot start a chromedriver session: {e}"),
+        }
+    }
+}
+
+async fn shot(c: &Client, dir: &Path, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.expect("text")
+}
+
+async fn login(c: &Client, base: &str, who: &Login) {
+    c.goto(&format!("{base}/login")).await.expect("open login");
+    c.find(Locator::Css("#username")).await.expect("username").send_keys(&who.user).await.expect("type");
+    c.find(Locator::Css("#password")).await.expect("password").send_keys(&who.password).await.expect("type");
+    c.find(Locator::Css("#login-submit")).await.expect("submit").click().await.expect("click");
+    // Logged in when the sign-out button is there.
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("header form[action='/logout']")).await.expect("logged in");
+}
+
+async fn logout(c: &Client) {
+    c.find(Locator::Css("header form[action='/logout'] button")).await.expect("logout").click().await.expect("click");
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#login-form")).await.expect("back at login");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planner_and_agent_flows_in_headless_chromium() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        assert!(!services_required(), "CCOPS_REQUIRE_SERVICES=1 but {CHROMIUM} or {CHROMEDRIVER} is missing");
+        eprintln!("note: skipping browser test, {CHROMIUM} or {CHROMEDRIVER} not installed");
+        return;
+    }
+    let shots = screenshot_dir();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (base, output, _server) = start_demo(&tmp.path().join("data"));
+    let port = free_port();
+    let _driver = Guard(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn chromedriver"),
+    );
+    let c = start_browser(port, &tmp.path().join("profile")).await;
+    let result = flows(&c, &base, &output, &shots).await;
+    let _ = c.close().await;
+    result.expect("browser flows");
+    eprintln!("screenshots in {}", shots.display());
+}
+
+async fn flows(c: &Client, base: &str, output: &str, shots: &Path) -> Result<(), String> {
+    // --- planner -------------------------------------------------------------------------------
+    let planner = login_for(output, "planner");
+    c.goto(&format!("{base}/login")).await.map_err(|e| e.to_string())?;
+    shot(c, shots, "01-login").await;
+    login(c, base, &planner).await;
+    shot(c, shots, "02-planner-home").await;
+
+    c.goto(&format!("{base}/planner/forecast")).await.map_err(|e| e.to_string())?;
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#forecast-chart svg")).await.map_err(|e| e.to_string())?;
+    let chart = c.find(Locator::Css("#forecast-chart svg")).await.map_err(|e| e.to_string())?.html(false).await.map_err(|e| e.to_string())?;
+    if !chart.contains(r#"class="forecast""#) || !chart.contains(r#"class="history""#) {
+        return Err(format!("forecast chart lacks history or forecast line: {}", &chart[..chart.len().min(400)]));
+    }
+    shot(c, shots, "03-forecast").await;
+
+    c.goto(&format!("{base}/planner/staffing")).await.map_err(|e| e.to_string())?;
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".queue-curve svg")).await.map_err(|e| e.to_string())?;
+    shot(c, shots, "04-staffing").await;
+
+    c.goto(&format!("{base}/planner/roster")).await.map_err(|e| e.to_string())?;
+    c.find(Locator::Css("#generate-roster")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    // The job runs in the background; the progress fragment polls until it links the result.
+    let link = c
+        .wait()
+        .at_most(Duration::from_secs(300))
+        .every(Duration::from_millis(500))
+        .for_element(Locator::Css("#job-result"))
+        .await
+        .map_err(|e| format!("roster job did not finish: {e}"))?;
+    shot(c, shots, "05-roster-job-done").await;
+    link.click().await.map_err(|e| e.to_string())?;
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#publish-roster")).await.map_err(|e| e.to_string())?;
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".gantt-box svg")).await.map_err(|e| e.to_string())?;
+    shot(c, shots, "06-roster-draft").await;
+    c.find(Locator::Css("#publish-roster")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    let status = text_of(c, "#roster-status-value").await;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#unpublish-roster")).await.map_err(|e| format!("not published (status {status}): {e}"))?;
+    shot(c, shots, "07-roster-published").await;
+
+    c.goto(&format!("{base}/planner/requests")).await.map_err(|e| e.to_string())?;
+    shot(c, shots, "08-requests").await;
+    logout(c).await;
+
+    // --- agent ---------------------------------------------------------------------------------
+    let agent = login_for(output, "agent");
+    login(c, base, &agent).await;
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#my-schedule")).await.map_err(|e| e.to_string())?;
+    let week = text_of(c, "#my-schedule").await;
+    if !week.contains(':') {
+        return Err(format!("agent's week shows no shift times: {week}"));
+    }
+    shot(c, shots, "09-agent-week").await;
+    // Switch to Chinese and the month view.
+    c.goto(&format!("{base}/lang/zh?back=/agent%3Fview%3Dmonth")).await.map_err(|e| e.to_string())?;
+    let heading = text_of(c, "main h1").await;
+    if heading != "我的班表" {
+        return Err(format!("language switch did not apply: heading {heading:?}"));
+    }
+    shot(c, shots, "10-agent-month-zh").await;
+
+    // Request leave two weeks out.
+    let day = c.execute("const d = new Date(Date.now() + 14*864e5); return d.toISOString().slice(0,10);", vec![]).await.map_err(|e| e.to_string())?;
+    let day = day.as_str().unwrap_or("2030-01-01").to_string();
+    for (id, v) in [("#leave-start", &day), ("#leave-end", &day)] {
+        // Date inputs take keyboard input in the locale's order; set the value directly.
+        c.execute(&format!("document.querySelector('{id}').value = arguments[0];"), vec![serde_json::json!(v)]).await.map_err(|e| e.to_string())?;
+    }
+    c.find(Locator::Css("#leave-note")).await.map_err(|e| e.to_string())?.send_keys("e2e: family").await.map_err(|e| e.to_string())?;
+    c.find(Locator::Css("#leave-submit")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#my-requests")).await.map_err(|e| e.to_string())?;
+    let mine = text_of(c, "#my-requests").await;
+    if !mine.contains(&day) {
+        return Err(format!("leave request for {day} not listed: {mine}"));
+    }
+    shot(c, shots, "11-agent-leave-requested").await;
+    Ok(())
+}
