@@ -2,6 +2,14 @@
 //! OpenAPI document (served at `/api/openapi.json`, browsable at `/api/docs`) lists exactly the
 //! routes that exist — the authorization matrix test enumerates endpoints from it.
 
+pub mod forecast;
+pub mod history;
+pub mod jobs;
+pub mod org;
+pub mod requests;
+pub mod rosters;
+pub mod staffing;
+
 use crate::AppState;
 use axum::Router;
 use std::sync::Arc;
@@ -35,6 +43,45 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::auth::api_login))
         .routes(routes!(crate::auth::api_logout))
         .routes(routes!(crate::auth::api_me))
+        .routes(routes!(org::list_tenants, org::create_tenant))
+        .routes(routes!(org::list_sites, org::create_site))
+        .routes(routes!(org::list_skills, org::create_skill))
+        .routes(routes!(org::list_queues, org::create_queue))
+        .routes(routes!(org::update_queue))
+        .routes(routes!(org::list_teams, org::create_team))
+        .routes(routes!(org::list_agents, org::create_agent))
+        .routes(routes!(org::list_users, org::create_user))
+        .routes(routes!(org::update_user))
+        .routes(routes!(org::list_api_tokens, org::create_api_token))
+        .routes(routes!(org::revoke_api_token))
+        .routes(routes!(org::get_scheduling, org::put_scheduling))
+        .routes(routes!(history::import))
+        .routes(routes!(history::history))
+        .routes(routes!(history::summary))
+        .routes(routes!(forecast::run))
+        .routes(routes!(forecast::list))
+        .routes(routes!(forecast::get))
+        .routes(routes!(forecast::adjust))
+        .routes(routes!(staffing::create, staffing::list))
+        .routes(routes!(staffing::get))
+        .routes(routes!(rosters::run))
+        .routes(routes!(rosters::list, rosters::create))
+        .routes(routes!(rosters::get))
+        .routes(routes!(rosters::publish))
+        .routes(routes!(rosters::unpublish))
+        .routes(routes!(rosters::export_xlsx))
+        .routes(routes!(rosters::my_schedule))
+        .routes(routes!(rosters::my_ical))
+        .routes(routes!(rosters::rotate_ical))
+        .routes(routes!(requests::list, requests::create))
+        .routes(routes!(requests::impact))
+        .routes(routes!(requests::approve))
+        .routes(routes!(requests::reject))
+        .routes(routes!(requests::cancel))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::audit))
 }
 
 /// `/api/openapi.json` and the Swagger UI at `/api/docs` (assets vendored in the binary).
