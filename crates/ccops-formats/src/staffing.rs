@@ -407,10 +407,14 @@ impl Fields<'_> {
     }
 
     fn number(&self, i: usize) -> Result<Option<f64>, FormatError> {
-        let s = self.text(i)?.trim();
-        if s.is_empty() {
+        let raw = self.rec[i].trim_ascii();
+        if raw.is_empty() {
             return Ok(None);
         }
+        if let Some(v) = parse_plain_decimal(raw) {
+            return Ok(Some(v));
+        }
+        let s = self.text(i)?.trim();
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Some(v)),
             _ => Err(self.fail(i, format!("`{s}` is not a number"))),
@@ -494,6 +498,41 @@ impl Fields<'_> {
     }
 }
 
+/// Exact fast path for the common `123`, `-4.56` (Clinger): at most 15 significant digits and 22
+/// decimals, so mantissa and power of ten are exact doubles and one correctly rounded division
+/// gives the same double as `str::parse`. Anything else returns `None` (use `str::parse`).
+fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+        1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let (mut mantissa, mut significant, mut decimals, mut seen_dot, mut seen_digit) = (0u64, 0u32, 0usize, false, false);
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + (c - b'0') as u64;
+                seen_digit = true;
+                significant += (mantissa != 0) as u32;
+                decimals += seen_dot as usize;
+                if significant > 15 || decimals > 22 {
+                    return None;
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return None,
+        }
+    }
+    if !seen_digit {
+        return None;
+    }
+    let v = mantissa as f64 / POW10[decimals];
+    Some(if negative { -v } else { v })
+}
+
 fn write_csv_field(out: &mut Vec<u8>, field: &[u8]) {
     if field.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
         out.push(b'"');
@@ -527,9 +566,14 @@ fn write_json_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-fn write_u64(out: &mut Vec<u8>, mut v: u64) {
+fn write_u64(out: &mut Vec<u8>, v: u64) {
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
+    let mut v = v;
     loop {
         i -= 1;
         buf[i] = b'0' + (v % 10) as u8;
@@ -550,7 +594,8 @@ fn write_fixed(out: &mut Vec<u8>, v: f64, decimals: u32, missing: impl Fn(&mut V
         return;
     }
     let scale = 10u64.pow(decimals);
-    let scaled = (v.abs() * scale as f64).round();
+    // Round half up by truncation (v ≥ 0 here): cheaper than `f64::round`, same digits.
+    let scaled = (v.abs() * scale as f64 + 0.5).trunc();
     if scaled >= 1e18 {
         let _ = write!(out, "{v}");
         return;
@@ -666,6 +711,24 @@ mod tests {
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with(r#"{"queue":"q","interval_start":"2026-02-16T09:00","interval_minutes":15,"volume":100,"aht_seconds":180,"note":"x\"y","agents":14,"agents_fractional":13.0475"#), "{s}");
         assert!(s.contains(r#""asa_seconds":null"#) && s.ends_with(r#""seat_shortfall":null,"seat_service_level":null}"#), "{s}");
+    }
+
+    #[test]
+    fn plain_decimals_parse_exactly_like_std() {
+        for s in ["0", "15", "0.80", "236.87", "-3", "59.2175", "1570.17", "0.000001", "123456789012345", "7.", ".5"] {
+            assert_eq!(parse_plain_decimal(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
+        }
+        for s in ["1e5", "1234567890123456", "abc", "-", ".", "1.2.3", "+1", "inf"] {
+            assert_eq!(parse_plain_decimal(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_decimal_parse_matches_std(int in 0u64..10_000_000, frac in 0u64..100_000_000, neg: bool) {
+            let s = format!("{}{int}.{frac:08}", if neg { "-" } else { "" });
+            proptest::prop_assert_eq!(parse_plain_decimal(s.as_bytes()), s.parse::<f64>().ok());
+        }
     }
 
     #[test]
