@@ -205,6 +205,11 @@ pub struct QueueEstimates {
     pub occupancy: Estimate,
 }
 
+/// A fraction's CI cannot leave [0, 1].
+fn clamp01(e: Estimate) -> Estimate {
+    Estimate { mean: e.mean, low: e.low.max(0.0), high: e.high.min(1.0) }
+}
+
 impl QueueEstimates {
     pub fn from_counts(reps: &[Counts]) -> QueueEstimates {
         let col = |f: &dyn Fn(&Counts) -> f64| reps.iter().map(f).collect::<Vec<f64>>();
@@ -213,13 +218,13 @@ impl QueueEstimates {
             offered: mean_ci(&offered),
             answered: mean_ci(&col(&|c| c.answered as f64)),
             abandoned: mean_ci(&col(&|c| c.abandoned as f64)),
-            service_level: ratio_ci(
+            service_level: clamp01(ratio_ci(
                 &col(&|c| c.answered_in_sl as f64),
                 &col(&|c| (c.offered - c.abandoned_short) as f64),
-            ),
-            abandon_rate: ratio_ci(&col(&|c| c.abandoned as f64), &offered),
+            )),
+            abandon_rate: clamp01(ratio_ci(&col(&|c| c.abandoned as f64), &offered)),
             asa_seconds: ratio_ci(&col(&|c| c.wait_answered_seconds), &col(&|c| c.answered as f64)),
-            occupancy: ratio_ci(&col(&|c| c.handle_seconds), &col(&|c| c.handle_seconds + c.idle_seconds)),
+            occupancy: clamp01(ratio_ci(&col(&|c| c.handle_seconds), &col(&|c| c.handle_seconds + c.idle_seconds))),
         }
     }
 }
