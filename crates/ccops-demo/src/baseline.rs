@@ -10,6 +10,9 @@ use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, TimeDelta, Timeli
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+/// One sample day's (offered, AHT) in one slot.
+type Observation = (f64, Option<f64>);
+
 /// Name stored with forecasts made by [`seasonal_baseline`].
 pub const BASELINE_MODEL: &str = "seasonal-weekday-mean (demo fallback)";
 
@@ -49,7 +52,7 @@ pub fn seasonal_baseline(
     }
     let wanted: HashSet<NaiveDate> = sample_days.values().flatten().copied().collect();
     // (weekday, slot) → observed (volume, aht) per sample day.
-    let mut obs: HashMap<(chrono::Weekday, u32), Vec<(f64, Option<f64>)>> = HashMap::new();
+    let mut obs: HashMap<(chrono::Weekday, u32), Vec<Observation>> = HashMap::new();
     for h in history {
         let date = h.interval_start.date_naive();
         if wanted.contains(&date) {

@@ -1,11 +1,9 @@
-//! Chinese statutory holidays and 调休 make-up workdays for the demo history.
-//!
-//! A stop-gap until `ccops-calendar` publishes its table: the official State Council plans for
-//! 2025 and 2026, and for other years an estimate (Spring Festival from the lunar new year, the
-//! fixed-date holidays; no 调休) marked `official: false`. Real deployments keep holidays as
-//! editable data in the database; this table only shapes the synthetic history.
+//! Chinese statutory holidays and 调休 make-up workdays for the demo history, taken from
+//! `ccops-calendar` (the official State Council tables, and provisional years computed from lunar
+//! dates where no notice exists yet; `official: false` marks those).
 
-use chrono::{Datelike, Days, NaiveDate};
+use ccops_calendar::{Calendar, HolidayTable};
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -55,138 +53,54 @@ pub struct Holiday {
 use DayKind::{Off, Workday};
 use Festival::*;
 
-/// (festival, first day off, last day off, make-up workdays) — State Council plans.
-type Plan = (
-    Festival,
-    (i32, u32, u32),
-    (i32, u32, u32),
-    &'static [(i32, u32, u32)],
-);
-
-const OFFICIAL: [Plan; 13] = [
-    (NewYear, (2025, 1, 1), (2025, 1, 1), &[]),
-    (
-        SpringFestival,
-        (2025, 1, 28),
-        (2025, 2, 4),
-        &[(2025, 1, 26), (2025, 2, 8)],
-    ),
-    (Qingming, (2025, 4, 4), (2025, 4, 6), &[]),
-    (Labour, (2025, 5, 1), (2025, 5, 5), &[(2025, 4, 27)]),
-    (DragonBoat, (2025, 5, 31), (2025, 6, 2), &[]),
-    // 2025: National Day and Mid-Autumn merged into one eight-day break.
-    (
-        National,
-        (2025, 10, 1),
-        (2025, 10, 8),
-        &[(2025, 9, 28), (2025, 10, 11)],
-    ),
-    (NewYear, (2026, 1, 1), (2026, 1, 3), &[(2026, 1, 4)]),
-    (
-        SpringFestival,
-        (2026, 2, 15),
-        (2026, 2, 23),
-        &[(2026, 2, 14), (2026, 2, 28)],
-    ),
-    (Qingming, (2026, 4, 4), (2026, 4, 6), &[]),
-    (Labour, (2026, 5, 1), (2026, 5, 5), &[(2026, 5, 9)]),
-    (DragonBoat, (2026, 6, 19), (2026, 6, 21), &[]),
-    (MidAutumn, (2026, 9, 25), (2026, 9, 27), &[]),
-    (
-        National,
-        (2026, 10, 1),
-        (2026, 10, 7),
-        &[(2026, 9, 20), (2026, 10, 10)],
-    ),
-];
-
-const OFFICIAL_YEARS: [i32; 2] = [2025, 2026];
-
-/// 正月初一 (lunar new year's day) in the Gregorian calendar.
-const LUNAR_NEW_YEAR: [(i32, u32, u32); 16] = [
-    (2020, 1, 25),
-    (2021, 2, 12),
-    (2022, 2, 1),
-    (2023, 1, 22),
-    (2024, 2, 10),
-    (2025, 1, 29),
-    (2026, 2, 17),
-    (2027, 2, 6),
-    (2028, 1, 26),
-    (2029, 2, 13),
-    (2030, 2, 3),
-    (2031, 1, 23),
-    (2032, 2, 11),
-    (2033, 1, 31),
-    (2034, 2, 19),
-    (2035, 2, 8),
-];
-
-fn ymd((y, m, d): (i32, u32, u32)) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(y, m, d)
-}
-
-/// 正月初一 of `year`, when the table knows it.
-pub fn lunar_new_year(year: i32) -> Option<NaiveDate> {
-    LUNAR_NEW_YEAR
+/// Our festival for a `ccops-calendar` holiday name (Chinese names, e.g. "春节", "国庆节").
+fn festival(name: &str) -> Festival {
+    const NAMES: [(&str, Festival); 7] = [
+        ("春节", SpringFestival),
+        ("元旦", NewYear),
+        ("清明", Qingming),
+        ("劳动", Labour),
+        ("端午", DragonBoat),
+        ("中秋", MidAutumn),
+        ("国庆", National),
+    ];
+    // The 2025 merged break is named after both; National Day wins, as on the notice.
+    NAMES
         .iter()
-        .find(|d| d.0 == year)
-        .and_then(|&d| ymd(d))
+        .rev()
+        .find(|(n, _)| name.contains(n))
+        .map_or(National, |(_, f)| *f)
 }
 
-fn days_off(festival: Festival, first: NaiveDate, last: NaiveDate, official: bool) -> Vec<Holiday> {
-    first
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .map(|date| Holiday {
-            date,
-            festival,
-            kind: Off,
-            official,
-        })
-        .collect()
+/// The calendar the demo uses: the built-in Chinese table, plus provisional tables for any year
+/// in `[from, to]` it lacks.
+fn calendar(from: i32, to: i32) -> HolidayTable {
+    let mut table = Calendar::china().holidays;
+    for year in from..=to {
+        if !table.has_year(year) {
+            table.merge(HolidayTable::provisional_year(year));
+        }
+    }
+    table
 }
 
-fn year_holidays(year: i32) -> Vec<Holiday> {
-    if OFFICIAL_YEARS.contains(&year) {
-        let mut out = Vec::new();
-        for &(festival, first, last, workdays) in OFFICIAL.iter().filter(|p| p.1.0 == year) {
-            if let (Some(a), Some(b)) = (ymd(first), ymd(last)) {
-                out.extend(days_off(festival, a, b, true));
-            }
-            out.extend(workdays.iter().filter_map(|&w| ymd(w)).map(|date| Holiday {
-                date,
-                festival,
-                kind: Workday,
-                official: true,
-            }));
-        }
-        return out;
-    }
-    // Estimate: the fixed-date holidays and an eight-day Spring Festival from 除夕.
-    let mut out = Vec::new();
-    let mut fixed = |f, a: (u32, u32), b: (u32, u32)| {
-        if let (Some(x), Some(y)) = (ymd((year, a.0, a.1)), ymd((year, b.0, b.1))) {
-            out.extend(days_off(f, x, y, false));
-        }
-    };
-    fixed(NewYear, (1, 1), (1, 1));
-    fixed(Qingming, (4, 4), (4, 6));
-    fixed(Labour, (5, 1), (5, 5));
-    fixed(National, (10, 1), (10, 7));
-    if let Some(lny) = lunar_new_year(year)
-        && let (Some(eve), Some(last)) = (lny.pred_opt(), lny.checked_add_days(Days::new(6)))
-    {
-        out.extend(days_off(SpringFestival, eve, last, false));
-    }
-    out
+/// 正月初一 (lunar new year's day) of `year`.
+pub fn lunar_new_year(year: i32) -> Option<NaiveDate> {
+    ccops_calendar::spring_festival(year)
 }
 
 /// Holidays and 调休 workdays with `from <= date < to`, sorted by date.
 pub fn holidays_between(from: NaiveDate, to: NaiveDate) -> Vec<Holiday> {
-    let mut out: Vec<Holiday> = (from.year()..=to.year())
-        .flat_map(year_holidays)
-        .filter(|h| h.date >= from && h.date < to)
+    let table = calendar(from.year(), to.year());
+    let mut out: Vec<Holiday> = table
+        .entries()
+        .filter(|(d, _)| **d >= from && **d < to)
+        .map(|(date, e)| Holiday {
+            date: *date,
+            festival: festival(&e.name),
+            kind: if e.working { Workday } else { Off },
+            official: !table.is_provisional(date.year()),
+        })
         .collect();
     out.sort_by_key(|h| h.date);
     out
@@ -196,13 +110,12 @@ pub fn holidays_between(from: NaiveDate, to: NaiveDate) -> Vec<Holiday> {
 mod tests {
     use super::*;
     use tyme4rs::tyme::holiday::LegalHoliday;
-    use tyme4rs::tyme::lunar::LunarDay;
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, dd).unwrap()
     }
 
-    /// The official table agrees day by day with tyme4rs's independent 法定假日 data.
+    /// Every 2025–2026 day agrees with tyme4rs's independent 法定假日 data.
     #[test]
     fn official_years_match_tyme4rs() {
         let ours = holidays_between(d(2025, 1, 1), d(2027, 1, 1));
@@ -219,29 +132,23 @@ mod tests {
                 (m, t) => panic!("{date}: ours {m:?}, tyme4rs {:?}", t.map(|t| t.is_work())),
             }
         }
+        let sf: Vec<_> = ours
+            .iter()
+            .filter(|h| h.festival == SpringFestival && h.kind == Off && h.date.year() == 2026)
+            .collect();
+        assert_eq!((sf.len(), sf[0].date), (9, d(2026, 2, 15)));
+        assert!(ours.iter().all(|h| h.official));
     }
 
     #[test]
-    fn lunar_new_year_table_matches_tyme4rs() {
-        for &(y, m, dd) in &LUNAR_NEW_YEAR {
-            let solar = LunarDay::from_ymd(y as isize, 1, 1).get_solar_day();
-            assert_eq!(
-                (
-                    solar.get_year() as i32,
-                    solar.get_month() as u32,
-                    solar.get_day() as u32
-                ),
-                (y, m, dd)
-            );
-        }
-    }
-
-    #[test]
-    fn estimated_year_has_an_eight_day_spring_festival_from_the_eve() {
-        let hs = holidays_between(d(2027, 1, 1), d(2028, 1, 1));
-        let sf: Vec<_> = hs.iter().filter(|h| h.festival == SpringFestival).collect();
-        assert_eq!(sf.len(), 8);
-        assert_eq!(sf[0].date, d(2027, 2, 5));
+    fn provisional_year_has_a_spring_festival_around_the_lunar_new_year() {
+        let lny = lunar_new_year(2028).unwrap();
+        assert_eq!(lny, d(2028, 1, 26));
+        let hs = holidays_between(d(2028, 1, 1), d(2029, 1, 1));
+        assert!(
+            hs.iter()
+                .any(|h| h.festival == SpringFestival && h.date == lny)
+        );
         assert!(hs.iter().all(|h| !h.official));
     }
 

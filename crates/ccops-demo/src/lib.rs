@@ -23,8 +23,8 @@
 //! ```
 //!
 //! The same seed and date always give the same center (a `StdRng` seeded from `seed`).
-//! Holidays come from [`holidays::holidays_between`], a small table (2025–2026 official,
-//! other years estimated from the lunar new year) until `ccops-calendar` provides them.
+//! Holidays come from `ccops-calendar` ([`holidays::holidays_between`]): the official tables,
+//! and provisional years computed from lunar dates where no State Council notice exists yet.
 
 pub mod baseline;
 mod center;
