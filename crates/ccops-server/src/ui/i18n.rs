@@ -230,7 +230,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("requests.min_margin", "Lowest margin", "最小余量"),
     ("requests.no_shift", "No scheduled work affected", "不影响已排班次"),
     ("requests.pending", "Waiting for a decision", "待审批"),
-    ("requests.short_after", "Short intervals after approval", "批准后人手不足的区间"),
+    ("requests.short_after", "Short intervals now → if approved", "人手不足区间：当前 → 批准后"),
     ("requests.title", "Leave and swap requests", "请假与换班申请"),
     ("role.admin", "Admin", "管理员"),
     ("role.agent", "Agent", "座席"),

@@ -650,13 +650,16 @@ async fn staffing_page(State(state): State<AppState>, headers: HeaderMap, user: 
     )
 }
 
-/// `required` sampled at the interval starts of `grid` (step value; 0 where no plan).
+/// `required` sampled at the interval starts of `grid`: a value holds for one step of its own
+/// series (so a 30-minute plan fills a 15-minute grid) and is 0 where the plan has no interval.
 fn align(required: &[(DateTime<Utc>, f64)], grid: &[(DateTime<Utc>, f64)]) -> Vec<(DateTime<Utc>, f64)> {
+    let step = required.windows(2).map(|w| w[1].0 - w[0].0).filter(|d| *d > Duration::zero()).min().unwrap_or(Duration::minutes(15));
     grid.iter()
         .map(|(t, _)| {
             let v = match required.partition_point(|p| p.0 <= *t) {
                 0 => 0.0,
-                i => required[i - 1].1,
+                i if *t < required[i - 1].0 + step => required[i - 1].1,
+                _ => 0.0,
             };
             (*t, v)
         })
@@ -897,7 +900,8 @@ pub struct ImpactView {
     pub intervals: usize,
     pub min_margin_before: String,
     pub min_margin_after: String,
-    /// Intervals below requirement if approved.
+    /// Intervals below requirement now, and if approved.
+    pub short_before: usize,
     pub short_after: usize,
 }
 
@@ -913,6 +917,7 @@ impl ImpactView {
             intervals: i.intervals.len(),
             min_margin_before: margin(min(&|x| x.scheduled - x.required)),
             min_margin_after: margin(min(&|x| x.after - x.required)),
+            short_before: i.intervals.iter().filter(|x| x.scheduled + 1e-9 < x.required).count(),
             short_after: i.intervals.iter().filter(|x| x.after + 1e-9 < x.required).count(),
         }
     }
@@ -1007,9 +1012,9 @@ mod tests {
     fn align_samples_step_values() {
         let u = |h: u32, m: u32| to_utc(t(h, m), chrono_tz::UTC);
         let req = vec![(u(9, 0), 3.0), (u(10, 0), 5.0)];
-        let grid = vec![(u(8, 45), 0.0), (u(9, 30), 0.0), (u(10, 15), 0.0)];
+        let grid = vec![(u(8, 45), 0.0), (u(9, 30), 0.0), (u(10, 15), 0.0), (u(11, 0), 0.0)];
         let a: Vec<f64> = align(&req, &grid).into_iter().map(|p| p.1).collect();
-        assert_eq!(a, vec![0.0, 3.0, 5.0]);
+        assert_eq!(a, vec![0.0, 3.0, 5.0, 0.0], "the last value holds for one step of the plan, not for ever");
     }
 
     #[test]

@@ -239,7 +239,7 @@ async fn pages_need_a_session_and_the_right_role() {
     for uri in ["/planner/forecast", "/planner/roster", "/planner/requests", "/admin/users", "/planner/history"] {
         let (status, _, html) = get(&c, Some(&agent), uri).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
-        assert!(html.contains("do not have access"), "{uri}");
+        assert!(html.contains("do not have access"), "{uri}: {html}");
     }
     let planner = session(&c, c.planner).await;
     let (status, _, _) = get(&c, Some(&planner), "/admin/users").await;
@@ -263,8 +263,8 @@ async fn planner_pages_render_charts() {
     let (status, _, html) = get(&c, Some(&s), "/planner/staffing").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"id="staffing-all""#) && html.contains(r#"class="required""#));
-    // 08:00–12:00 needs 3 and has 3; 16:00–20:00 needs 2 and has 1 → 16 short intervals.
-    assert!(html.contains(r#"<b class="bad">16</b>"#), "short intervals counted");
+    // Short: 12:00–13:00 (lunch: 1 of 2) and 16:00–20:00 (1 of 2) → 4 + 16 intervals.
+    assert!(html.contains(r#"<b class="bad">20</b>"#), "short intervals counted");
     let (status, _, html) = get(&c, Some(&s), "/planner/roster").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(html.matches(r#"class="seg work""#).count(), 7, "6 + 1 work bars in the Gantt");
@@ -305,21 +305,22 @@ async fn publish_adjust_and_requests_round_trip() {
     let agent = session(&c, c.agent_user).await;
     let (status, _, html) = get(&c, Some(&agent), "/agent").await;
     assert_eq!(status, StatusCode::OK);
+    let html = html.replace("&#x2f;", "/");
     assert!(html.contains("08:00–16:00"), "agent sees the published shift");
-    assert!(html.contains("/ical/") && html.contains(".ics"));
+    assert!(html.contains("/ical/") && html.contains(".ics"), "{}", &html[html.find("id=\"ical\"").unwrap_or(0)..]);
     let (status, headers, _) = post_form(&c, &agent, "/agent/requests", &[("kind", "leave"), ("start", &d.to_string()), ("end", &d.to_string()), ("note", "家里有事")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location(&headers).starts_with("/agent"));
     let (_, _, html) = get(&c, Some(&planner), "/planner/requests").await;
     assert!(html.contains("家里有事"));
-    // 08:00–12:00 goes from margin 0 to −1: 16 work intervals of hers, 16 + 12 short after.
-    assert!(html.contains("0 → -1"), "impact shown: {}", &html[html.find("impact").unwrap_or(0)..].chars().take(400).collect::<String>());
+    // Already short at lunch and 16:00–20:00 (20 intervals); her leave adds 08:00–12:00 (16).
+    assert!(html.contains("20 → 36</b> / 48"), "impact shown: {}", &html[html.find("pending-requests").unwrap_or(0)..].chars().take(1500).collect::<String>());
     let req = c.state.store.list_requests(&RequestFilter::default()).await.expect("requests").remove(0);
     let (status, _, _) = post_form(&c, &planner, &format!("/planner/requests/{}/approve", req.id), &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let after = c.state.store.get_request(req.id).await.expect("request");
     assert_eq!(after.status, "approved");
-    assert!(after.impact.as_deref().is_some_and(|i| i.contains("short_after")));
+    assert!(after.impact.as_deref().is_some_and(|i| i.contains("stays_above")), "impact stored with the decision");
     let (_, _, html) = get(&c, Some(&agent), "/agent").await;
     assert!(html.contains("Approved"));
     let _ = c.agent_id;
