@@ -63,6 +63,9 @@ pub struct QueueBacktest {
     /// `true` when the history was too short for a separate selection window and the choice was
     /// made on the evaluation origins themselves (optimistic).
     pub chosen_in_sample: bool,
+    /// Evaluation origins whose horizon held holidays, 调休 or events, where the calendar model
+    /// was used instead of `chosen` (see [`crate::Options`]).
+    pub calendar_origins: usize,
     pub first_origin: NaiveDate,
     pub last_origin: NaiveDate,
 }
@@ -77,26 +80,50 @@ pub struct BacktestReport {
     pub overall_chosen: ModelScore,
 }
 
-/// Error sums of each model over `origins` (day indices), scored against the raw series.
-pub(crate) fn score(p: &Prepared, models: &[ModelKind], origins: &[usize], horizon: usize, scale: f64, mo: &ModelOptions, mut keep: Option<&mut Vec<(ModelKind, Vec<f64>, Vec<f64>)>>) -> Vec<ErrorSums> {
+/// Error sums per model and origin (`[model][origin]`), scored against the raw series.
+pub(crate) fn score(p: &Prepared, models: &[ModelKind], origins: &[usize], horizon: usize, scale: f64, mo: &ModelOptions, mut keep: Option<&mut Vec<(ModelKind, Vec<f64>, Vec<f64>)>>) -> Vec<Vec<ErrorSums>> {
     let n = p.per_day;
     let raw = &p.series.volume;
     models
         .iter()
         .map(|&m| {
-            let mut sums = ErrorSums::default();
-            for &o in origins {
-                let fc = predict(m, p, o, horizon, mo);
-                let end = ((o + horizon) * n).min(raw.len());
-                let actual = &raw[o * n..end];
-                sums.add(actual, &fc, scale);
-                if let Some(k) = keep.as_deref_mut() {
-                    k.push((m, actual.to_vec(), fc[..actual.len()].to_vec()));
-                }
-            }
-            sums
+            origins
+                .iter()
+                .map(|&o| {
+                    let mut sums = ErrorSums::default();
+                    let fc = predict(m, p, o, horizon, mo);
+                    let end = ((o + horizon) * n).min(raw.len());
+                    let actual = &raw[(o * n).min(end)..end];
+                    sums.add(actual, &fc, scale);
+                    if let Some(k) = keep.as_deref_mut() {
+                        k.push((m, actual.to_vec(), fc[..actual.len()].to_vec()));
+                    }
+                    sums
+                })
+                .collect()
         })
         .collect()
+}
+
+pub(crate) fn total(per_origin: &[ErrorSums]) -> ErrorSums {
+    let mut s = ErrorSums::default();
+    per_origin.iter().for_each(|e| s.merge(e));
+    s
+}
+
+/// Whether the calendar gives any day of `origin..origin + horizon` a special effect (holiday,
+/// 调休, pre/post-holiday, Spring Festival window, user event): then only calendar-aware models
+/// may be chosen, whatever the selection window said — a calendar-free model cannot know.
+pub(crate) fn horizon_is_special(p: &Prepared, origin: usize, horizon: usize) -> bool {
+    (origin..origin + horizon).any(|d| {
+        p.infos.get(d).is_some_and(|i| {
+            !matches!(i.kind, ccops_calendar::DayKind::Workday | ccops_calendar::DayKind::Weekend)
+                || i.days_to_holiday.is_some_and(|k| k <= 4)
+                || i.days_after_holiday.is_some_and(|k| k <= 3)
+                || (i.spring_festival_offset.is_some() && !p.holidays_empty)
+                || !i.events.is_empty()
+        })
+    })
 }
 
 /// Origins `last, last − step, …` (count of them), ascending; none below `min_origin`.
@@ -157,20 +184,35 @@ fn backtest_queue(s: &crate::Series, calendar: &Calendar, o: &BacktestOptions) -
     let n = p.per_day;
     let train_start = first.saturating_sub(o.model.train_days.min(first));
     let scale = seasonal_naive_scale(&s.volume[train_start * n..first * n], 7 * n);
-    let sums = score(&p, &o.models, &eval, o.horizon_days, scale, &o.model, None);
-    let scores: Vec<ModelScore> = o.models.iter().zip(&sums).map(|(&m, s)| ModelScore::from_sums(m, *s)).collect();
+    let per_origin = score(&p, &o.models, &eval, o.horizon_days, scale, &o.model, None);
+    let scores: Vec<ModelScore> = o.models.iter().zip(&per_origin).map(|(&m, s)| ModelScore::from_sums(m, total(s))).collect();
     // Selection window: the same number of origins ending a horizon before the first evaluated one.
     let sel = origin_list(first as i64 - o.horizon_days as i64, o.origins, o.step_days, MIN_TRAIN_DAYS);
     let (chosen_idx, in_sample) = if sel.is_empty() {
         (argmin(&scores.iter().map(|s| s.wape).collect::<Vec<_>>()), true)
     } else {
         let sel_sums = score(&p, &o.models, &sel, o.horizon_days, scale, &o.model, None);
-        (argmin(&sel_sums.iter().map(|s| s.wape()).collect::<Vec<_>>()), false)
+        (argmin(&sel_sums.iter().map(|s| total(s).wape()).collect::<Vec<_>>()), false)
     };
+    // Per origin, the calendar rule may override the selected model.
+    let cal_idx = o.models.iter().position(|m| *m == ModelKind::CalendarRegression);
+    let mut chosen_sums = ErrorSums::default();
+    let mut special_origins = 0;
+    for (j, &org) in eval.iter().enumerate() {
+        let idx = match cal_idx {
+            Some(c) if horizon_is_special(&p, org, o.horizon_days) => {
+                special_origins += 1;
+                c
+            }
+            _ => chosen_idx,
+        };
+        chosen_sums.merge(&per_origin[idx][j]);
+    }
     Ok(QueueBacktest {
         queue: s.queue.clone(),
         chosen: o.models[chosen_idx],
-        chosen_score: scores[chosen_idx].clone(),
+        chosen_score: ModelScore::from_sums(o.models[chosen_idx], chosen_sums),
+        calendar_origins: special_origins,
         chosen_in_sample: in_sample,
         scores,
         first_origin: s.day(first),

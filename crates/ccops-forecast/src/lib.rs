@@ -41,7 +41,7 @@ pub use clean::{CleanFlag, CleanOptions, FlagKind, Override, clean_series};
 pub use models::{ModelKind, ModelOptions};
 pub use series::{History, Observation, Series};
 
-use backtest::{MIN_TRAIN_DAYS, argmin, origin_list, score};
+use backtest::{MIN_TRAIN_DAYS, argmin, horizon_is_special, origin_list, score, total};
 use ccops_calendar::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use metrics::{nb_dispersion, nb_quantile, seasonal_naive_scale};
@@ -58,7 +58,9 @@ pub enum ForecastError {
 /// Forecast options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
-    /// Candidate models; the backtest picks one per queue.
+    /// Candidate models; the backtest picks one per queue. When the forecast horizon holds
+    /// holidays, 调休 days, pre/post-holiday days, the Spring Festival window or user events, the
+    /// calendar regression is used whatever the backtest said (the others cannot know them).
     pub models: Vec<ModelKind>,
     pub model: ModelOptions,
     pub clean: CleanOptions,
@@ -153,9 +155,9 @@ fn forecast_queue(s: &Series, calendar: &Calendar, start: NaiveDate, days: usize
         let train_start = sel[0].saturating_sub(o.model.train_days.min(sel[0]));
         let scale = seasonal_naive_scale(&s.volume[train_start * n..sel[0] * n], 7 * n);
         let mut pairs = Vec::new();
-        let sums = score(&p, &o.models, &sel, sel_h, scale, &o.model, Some(&mut pairs));
+        let sums: Vec<_> = score(&p, &o.models, &sel, sel_h, scale, &o.model, Some(&mut pairs)).iter().map(|v| total(v)).collect();
         let idx = argmin(&sums.iter().map(|e| e.wape()).collect::<Vec<_>>());
-        let model = o.models[idx];
+        let model = if o.models.contains(&ModelKind::CalendarRegression) && horizon_is_special(&p, origin, horizon) { ModelKind::CalendarRegression } else { o.models[idx] };
         let (ys, fs): (Vec<f64>, Vec<f64>) = pairs.iter().filter(|(m, _, _)| *m == model).flat_map(|(_, y, f)| y.iter().copied().zip(f.iter().copied())).unzip();
         let selection = o.models.iter().zip(&sums).map(|(&m, e)| ModelScore::from_sums(m, *e)).collect();
         (model, selection, nb_dispersion(&ys, &fs))
@@ -216,7 +218,7 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, f: imp
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
     for (i, r) in chunks.into_iter().flatten() {
         out[i] = Some(r);

@@ -67,10 +67,11 @@ fn seasonal_naive(p: &Prepared, origin: usize, horizon_days: usize) -> Vec<f64> 
     let n = p.per_day;
     let week = 7 * n;
     let end = origin * n;
+    let avail = end.min(p.y.len());
     (0..horizon_days * n)
         .map(|i| {
             let mut src = end + i;
-            while src >= end {
+            while src >= avail {
                 if src < week {
                     return 0.0;
                 }

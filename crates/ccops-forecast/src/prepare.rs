@@ -27,6 +27,8 @@ pub(crate) struct Prepared<'a> {
     /// Per user event: length in days (end − start) and the planner's prior factor.
     pub event_lens: Vec<i32>,
     pub event_priors: Vec<Option<f64>>,
+    /// The calendar has no holidays at all (a plain calendar).
+    pub holidays_empty: bool,
 }
 
 impl<'a> Prepared<'a> {
@@ -38,7 +40,7 @@ impl<'a> Prepared<'a> {
         let totals = (0..days).map(|d| day_total(&y[d * per_day..(d + 1) * per_day])).collect();
         let event_lens = calendar.events.iter().map(|e| (e.end - e.start).num_days() as i32).collect();
         let event_priors = calendar.events.iter().map(|e| e.factor).collect();
-        Prepared { series, per_day, y, infos, class, totals, event_lens, event_priors }
+        Prepared { series, per_day, y, infos, class, totals, event_lens, event_priors, holidays_empty: calendar.holidays.is_empty() }
     }
 
     pub fn days(&self) -> usize {
