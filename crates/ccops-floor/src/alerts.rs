@@ -120,7 +120,7 @@ pub fn evaluate(rules: &[AlertRule], intervals: &[IntervalFacts], agents: &[Agen
                 for (&q, facts) in by_queue.iter().filter(|(q, _)| wants(queue, q)) {
                     // Runs of consecutive reported intervals below target; alert once per run.
                     let mut run: Vec<&IntervalFacts> = Vec::new();
-                    let mut flush = |run: &mut Vec<&IntervalFacts>, out: &mut Vec<Alert>| {
+                    let flush = |run: &mut Vec<&IntervalFacts>, out: &mut Vec<Alert>| {
                         if run.len() >= *n as usize && *n > 0 {
                             let first = run[0];
                             let sl = run.last().and_then(|f| f.service_level()).unwrap_or(0.0);
