@@ -120,8 +120,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         stages.done("history", t, format!("{} → {}", center.history.first().map_or(today, |h| h.interval_start.date_naive()), today.pred_opt().unwrap_or(today)));
 
         let t = Instant::now();
-        let forecasts = forecast(&store, &center, &ids, today, args.forecast_weeks).await?;
-        stages.done("forecast", t, format!("{} weeks × {} queues ({})", args.forecast_weeks, forecasts.len(), ccops_demo::baseline::BASELINE_MODEL));
+        let (forecasts, how) = forecast(&store, &center, &ids, today, args.forecast_weeks).await?;
+        stages.done("forecast", t, format!("{} weeks × {} queues ({how})", args.forecast_weeks, forecasts.len()));
 
         let t = Instant::now();
         let required = staffing(&store, &center, &ids, &forecasts).await?;
@@ -286,48 +286,118 @@ struct QueueForecast {
     intervals: Vec<ccops_store::ForecastInterval>,
 }
 
-async fn forecast(store: &Store, center: &Center, ids: &Ids, today: NaiveDate, weeks: u32) -> anyhow::Result<Vec<QueueForecast>> {
+/// A forecast for one queue before it is stored: model name, accuracy, intervals in UTC.
+struct Predicted {
+    model: String,
+    accuracy: Option<serde_json::Value>,
+    points: Vec<ccops_store::ForecastInterval>,
+}
+
+fn interval(start: DateTime<Utc>, volume: f64, aht: f64, band: (f64, f64)) -> ccops_store::ForecastInterval {
+    ccops_store::ForecastInterval {
+        interval_start: start,
+        volume,
+        aht_seconds: aht,
+        volume_lower: Some(band.0),
+        volume_upper: Some(band.1),
+        adjusted_volume: None,
+        adjusted_aht: None,
+        holiday: None,
+    }
+}
+
+/// Forecast every queue with `ccops-forecast` (model chosen per queue by backtest). The history
+/// holds rows only for open hours, so closed intervals are handed to the engine as zeros and
+/// left out of the stored forecast.
+fn engine_forecast(center: &Center, today: NaiveDate, days: u32, pb: &indicatif::ProgressBar) -> anyhow::Result<HashMap<String, Predicted>> {
+    use ccops_forecast::{History, Observation, Options, forecast_with_progress};
+    let first = center.history.iter().map(|h| h.interval_start.date_naive()).min().unwrap_or(today);
+    let slots = 24 * 60 / ccops_demo::history::INTERVAL_MINUTES;
+    let step = TimeDelta::minutes(ccops_demo::history::INTERVAL_MINUTES.into());
+    let seen: HashMap<(&str, NaiveDateTime), &ccops_demo::HistoryRow> =
+        center.history.iter().map(|h| ((h.queue.as_str(), h.interval_start.naive_local()), h)).collect();
+    let mut obs = Vec::new();
+    for q in &center.queues {
+        for date in first.iter_days().take_while(|d| *d < today) {
+            let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+            for k in 0..slots {
+                let start = midnight + step * k as i32;
+                let row = seen.get(&(q.id.as_str(), start));
+                obs.push(Observation {
+                    queue: q.id.clone(),
+                    start,
+                    offered: row.map_or(0.0, |r| r.offered.into()),
+                    handled: row.map(|r| r.handled.into()),
+                    aht_seconds: row.and_then(|r| r.aht_seconds),
+                });
+            }
+        }
+    }
+    let history = History::from_observations(&obs, Some(ccops_demo::history::INTERVAL_MINUTES))?;
+    let calendar = ccops_calendar::Calendar::china();
+    let f = forecast_with_progress(&history, &calendar, today, days as usize, &Options::default(), &|| pb.inc(1))?;
+    let mut out = HashMap::new();
+    for qf in f.queues {
+        let Some(q) = center.queues.iter().find(|q| q.id == qf.queue) else { continue };
+        let points = qf
+            .intervals
+            .iter()
+            .filter(|i| (q.open_hour..q.close_hour).contains(&chrono::Timelike::hour(&i.start)))
+            .map(|i| interval(local_to_utc(i.start), i.volume, i.aht_seconds.unwrap_or(q.aht_seconds), (i.p10, i.p90)))
+            .collect();
+        let chosen = qf.selection.iter().find(|s| s.model == qf.model);
+        let accuracy = chosen.map(|s| serde_json::json!({ "wape": s.wape, "mase": s.mase, "bias": s.bias, "points": s.points }));
+        out.insert(qf.queue.clone(), Predicted { model: qf.model.name().to_string(), accuracy, points });
+    }
+    Ok(out)
+}
+
+/// The demo's own fallback: weekday means of the last six ordinary weeks.
+fn baseline_forecast(center: &Center, q: &ccops_demo::Queue, today: NaiveDate, days: u32) -> Predicted {
+    let rows: Vec<&ccops_demo::HistoryRow> = center.history.iter().filter(|h| h.queue == q.id).collect();
+    let points = ccops_demo::baseline::seasonal_baseline(&rows, &center.holidays, today, days, 6)
+        .iter()
+        .map(|p| interval(p.interval_start.with_timezone(&Utc), p.volume, p.aht_seconds, (p.lower, p.upper)))
+        .collect();
+    Predicted { model: ccops_demo::baseline::BASELINE_MODEL.into(), accuracy: None, points }
+}
+
+async fn forecast(store: &Store, center: &Center, ids: &Ids, today: NaiveDate, weeks: u32) -> anyhow::Result<(Vec<QueueForecast>, String)> {
+    let days = 7 * weeks;
     let pb = progress::bar(center.queues.len() as u64, "queues");
-    let horizon_end = today.checked_add_days(Days::new(7 * u64::from(weeks))).unwrap_or(today);
+    let (mut predicted, how) = match engine_forecast(center, today, days, &pb) {
+        Ok(p) => (p, "ccops-forecast, model chosen per queue by backtest".to_string()),
+        Err(e) => (HashMap::new(), format!("ccops-forecast failed ({e:#}); used {}", ccops_demo::baseline::BASELINE_MODEL)),
+    };
+    let horizon_end = today.checked_add_days(Days::new(days.into())).unwrap_or(today);
     let horizon_holidays = ccops_demo::holidays::holidays_between(today, horizon_end);
     let mut out = Vec::new();
     for q in &center.queues {
-        let rows: Vec<&ccops_demo::HistoryRow> = center.history.iter().filter(|h| h.queue == q.id).collect();
-        let points = ccops_demo::baseline::seasonal_baseline(&rows, &center.holidays, today, 7 * weeks, 6);
-        let intervals: Vec<ccops_store::ForecastInterval> = points
-            .iter()
-            .map(|p| ccops_store::ForecastInterval {
-                interval_start: p.interval_start.with_timezone(&Utc),
-                volume: p.volume,
-                aht_seconds: p.aht_seconds,
-                volume_lower: Some(p.lower),
-                volume_upper: Some(p.upper),
-                adjusted_volume: None,
-                adjusted_aht: None,
-                holiday: horizon_holidays
-                    .iter()
-                    .find(|h| h.date == p.interval_start.date_naive())
-                    .map(|h| h.festival.name_zh().to_string()),
-            })
-            .collect();
+        let mut p = predicted.remove(&q.id).unwrap_or_else(|| baseline_forecast(center, q, today, days));
+        for i in &mut p.points {
+            let date = i.interval_start.with_timezone(&cst()).date_naive();
+            i.holiday = horizon_holidays.iter().find(|h| h.date == date).map(|h| h.festival.name_zh().to_string());
+        }
         let nf = NewForecast {
             queue_id: ids.queues[&q.id],
-            model: ccops_demo::baseline::BASELINE_MODEL.into(),
+            model: p.model.clone(),
             interval_minutes: ccops_demo::history::INTERVAL_MINUTES.into(),
-            params: serde_json::json!({ "weeks_of_history": 6, "horizon_days": 7 * weeks, "source": "ccops demo" }),
-            accuracy: None,
-            intervals: intervals.clone(),
+            params: serde_json::json!({ "horizon_days": days, "source": "ccops demo" }),
+            accuracy: p.accuracy.clone(),
+            intervals: p.points.clone(),
         };
         let f = store.create_forecast(&nf, &ids.planner).await?;
-        out.push(QueueForecast { queue: q.id.clone(), id: f.id, intervals });
-        pb.inc(1);
+        out.push(QueueForecast { queue: q.id.clone(), id: f.id, intervals: p.points });
     }
     pb.finish_and_clear();
-    Ok(out)
+    Ok((out, how))
 }
 
 /// Agents to schedule per (queue, local interval start).
 type Required = Vec<(NaiveDateTime, String, f64)>;
+
+/// The roster search stops when its objective has not improved by 0.1 % for this long.
+const PLATEAU: Duration = Duration::from_secs(4);
 
 /// Part of the queue's shrinkage the roster itself accounts for (paid breaks are placed by the
 /// scheduler); the rest (absence, training, meetings) stays in the requirement.
@@ -446,10 +516,15 @@ async fn roster(store: &Store, center: &Center, ids: &Ids, required: &Required, 
     let pb = progress::bar(0, "moves");
     let budget = Duration::from_secs(args.roster_seconds.max(1));
     let t = Instant::now();
+    // Stop at the budget, or earlier once the search has stopped improving for a few seconds.
+    let mut best = (f64::INFINITY, Instant::now());
     let solution = solve(&problem, &opts, &mut |p| {
         pb.set_position(p.moves);
         pb.set_message(format!("{} — under {:.0} h, over {:.0} h", p.phase, p.under_hours, p.over_hours));
-        t.elapsed() < budget
+        if p.objective < best.0 * (1.0 - 1e-3) {
+            best = (p.objective, Instant::now());
+        }
+        t.elapsed() < budget && best.1.elapsed() < PLATEAU
     })?;
     pb.finish_and_clear();
 
