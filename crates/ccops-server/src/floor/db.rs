@@ -457,3 +457,20 @@ pub async fn update_step(store: &Store, run_id: i64, idx: i64, assignee: Option<
 pub fn has_holes(store: &Store) -> bool {
     store.backend() == Backend::Postgres
 }
+
+/// Benchmarks only: empty the floor's event and statistics tables and return a fresh `events`
+/// API token secret. Never call this on a production database.
+pub async fn reset_for_bench(store: &Store) -> Result<String> {
+    on_pool!(store, p => {
+        sqlx::query("DELETE FROM floor_events").execute(p).await?;
+        sqlx::query("DELETE FROM floor_queue_stats").execute(p).await?;
+    });
+    Ok(store.create_api_token(&format!("bench-{}", ms(Utc::now())), "events", None).await?.1)
+}
+
+/// Event ids starting with `prefix` (the crash test compares them with what was acknowledged).
+pub async fn event_ids_with_prefix(store: &Store, prefix: &str) -> Result<Vec<String>> {
+    let pattern = format!("{prefix}%");
+    Ok(on_pool!(store, p => sqlx::query_scalar::<_, String>("SELECT event_id FROM floor_events WHERE event_id LIKE $1")
+        .bind(pattern).fetch_all(p).await?))
+}
