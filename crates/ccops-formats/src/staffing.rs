@@ -12,9 +12,9 @@
 //! (input columns with an output column's name are replaced, so an output file can be re-run).
 //!
 //! Built for streams of millions of rows: [`StaffingHeader`] reads the header once, then
-//! [`StaffingHeader::parse_row`] turns a `csv::ByteRecord` into numbers without allocating, and
-//! the writers append to a caller's buffer. Rows can therefore be parsed and written on several
-//! threads.
+//! [`StaffingHeader::parse_row`] turns a record — a `csv::ByteRecord`, or for lines without
+//! quotes a [`SplitLine`] — into numbers without allocating, and the writers append to a caller's
+//! buffer. Rows can therefore be parsed and written on several threads.
 
 use crate::FormatError;
 use csv::ByteRecord;
@@ -89,6 +89,61 @@ pub struct StaffingResult {
     pub seat_service_level: Option<f64>,
 }
 
+/// Read access to the fields of one record.
+pub trait RecordFields {
+    fn field_count(&self) -> usize;
+    fn field(&self, i: usize) -> &[u8];
+}
+
+impl RecordFields for ByteRecord {
+    fn field_count(&self) -> usize {
+        self.len()
+    }
+
+    fn field(&self, i: usize) -> &[u8] {
+        &self[i]
+    }
+}
+
+/// A CSV line that contains no quote character, split at its commas. Such a line needs no CSV
+/// parser, and it can be echoed to the output as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct SplitLine<'a> {
+    line: &'a [u8],
+    commas: &'a [u32],
+}
+
+impl<'a> SplitLine<'a> {
+    /// Split `line` (no `"`, no line terminator), reusing `commas` as scratch space.
+    pub fn new(line: &'a [u8], commas: &'a mut Vec<u32>) -> Self {
+        commas.clear();
+        commas.extend(
+            line.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b',')
+                .map(|(i, _)| i as u32),
+        );
+        SplitLine { line, commas }
+    }
+
+    /// The whole line.
+    pub fn line(&self) -> &'a [u8] {
+        self.line
+    }
+}
+
+impl RecordFields for SplitLine<'_> {
+    fn field_count(&self) -> usize {
+        self.commas.len() + 1
+    }
+
+    fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.commas[i - 1] as usize + 1 };
+        let end = self.commas.get(i).map_or(self.line.len(), |&c| c as usize);
+        &self.line[start..end]
+    }
+}
+
 const REQUIRED: [&str; 5] = ["queue", "interval_start", "interval_minutes", "volume", "aht_seconds"];
 
 /// Output columns appended after the input columns.
@@ -154,7 +209,12 @@ impl StaffingHeader {
         let find = |n: &str| names.iter().position(|c| c == n);
         for r in REQUIRED {
             if find(r).is_none() {
-                return Err(err(file, 1, Some(r), format!("missing required column `{r}` (need {})", REQUIRED.join(","))));
+                return Err(err(
+                    file,
+                    1,
+                    Some(r),
+                    format!("missing required column `{r}` (need {})", REQUIRED.join(",")),
+                ));
             }
         }
         let need = |n: &str| find(n).expect("checked above");
@@ -175,7 +235,9 @@ impl StaffingHeader {
             "redial_probability",
         ];
         let numeric = names.iter().map(|n| numeric_names.contains(&n.as_str())).collect();
-        let echoed = (0..names.len()).filter(|&i| !OUTPUT_COLUMNS.contains(&names[i].as_str())).collect();
+        let echoed = (0..names.len())
+            .filter(|&i| !OUTPUT_COLUMNS.contains(&names[i].as_str()))
+            .collect();
         Ok(StaffingHeader {
             file: file.to_string(),
             echoed,
@@ -211,9 +273,14 @@ impl StaffingHeader {
     }
 
     /// Parse and check one data row (`line` = its 1-based line in the file).
-    pub fn parse_row(&self, line: u64, rec: &ByteRecord) -> Result<StaffingRow, FormatError> {
-        if rec.len() != self.names.len() {
-            return Err(err(&self.file, line, None, format!("{} fields, the header has {}", rec.len(), self.names.len())));
+    pub fn parse_row<F: RecordFields>(&self, line: u64, rec: &F) -> Result<StaffingRow, FormatError> {
+        if rec.field_count() != self.names.len() {
+            return Err(err(
+                &self.file,
+                line,
+                None,
+                format!("{} fields, the header has {}", rec.field_count(), self.names.len()),
+            ));
         }
         let f = Fields { h: self, rec, line };
         f.check_time(self.interval_start)?;
@@ -222,7 +289,12 @@ impl StaffingHeader {
         let aht_seconds = f.required(self.aht_seconds, Range::Positive)?;
         let model = match self.model.map(|i| f.text(i)).transpose()? {
             Some(s) if !s.trim().is_empty() => Some(StaffingModel::parse(s).ok_or_else(|| {
-                err(&self.file, line, Some("model"), format!("unknown model `{s}` (use erlang-c, erlang-a, erlang-x or deferred)"))
+                err(
+                    &self.file,
+                    line,
+                    Some("model"),
+                    format!("unknown model `{s}` (use erlang-c, erlang-a, erlang-x or deferred)"),
+                )
             })?),
             _ => None,
         };
@@ -266,48 +338,35 @@ impl StaffingHeader {
     }
 
     /// One CSV output line: the input fields as read, then the results.
-    pub fn write_csv_row(&self, out: &mut Vec<u8>, rec: &ByteRecord, r: &StaffingResult) {
+    pub fn write_csv_row<F: RecordFields>(&self, out: &mut Vec<u8>, rec: &F, r: &StaffingResult) {
         for &i in &self.echoed {
-            write_csv_field(out, &rec[i]);
+            write_csv_field(out, rec.field(i));
             out.push(b',');
         }
-        // Empty field for a non-finite value (ASA of an unstable queue).
-        let na = |_: &mut Vec<u8>| {};
-        write_u64(out, r.agents as u64);
-        out.push(b',');
-        write_fixed(out, r.agents_fractional, 4, na);
-        out.push(b',');
-        write_fixed(out, r.service_level, 6, na);
-        out.push(b',');
-        write_fixed(out, r.asa_seconds, 3, na);
-        out.push(b',');
-        write_fixed(out, r.occupancy, 6, na);
-        out.push(b',');
-        write_fixed(out, r.abandon_rate, 6, na);
-        out.push(b',');
-        write_fixed(out, r.scheduled_agents, 4, na);
-        out.push(b',');
-        out.extend_from_slice(r.binding.as_bytes());
-        out.push(b',');
-        if let Some(s) = r.seat_shortfall {
-            write_u64(out, s as u64);
+        write_csv_results(out, r);
+    }
+
+    /// As [`Self::write_csv_row`] for a line without quotes, copied as one block when every input
+    /// column is echoed (the common case, and the fast one).
+    pub fn write_csv_line(&self, out: &mut Vec<u8>, rec: &SplitLine, r: &StaffingResult) {
+        if self.echoed.len() == self.names.len() {
+            out.extend_from_slice(rec.line());
+            out.push(b',');
+            write_csv_results(out, r);
+        } else {
+            self.write_csv_row(out, rec, r);
         }
-        out.push(b',');
-        if let Some(s) = r.seat_service_level {
-            write_fixed(out, s, 6, na);
-        }
-        out.push(b'\n');
     }
 
     /// One JSON object (no separator): known numeric input columns and results as numbers,
     /// everything else as strings; non-finite numbers (ASA of an unstable queue) as `null`.
-    pub fn write_json_row(&self, out: &mut Vec<u8>, rec: &ByteRecord, r: &StaffingResult) {
+    pub fn write_json_row<F: RecordFields>(&self, out: &mut Vec<u8>, rec: &F, r: &StaffingResult) {
         let null = |out: &mut Vec<u8>| out.extend_from_slice(b"null");
         out.push(b'{');
         for &i in &self.echoed {
             write_json_string(out, self.names[i].as_bytes());
             out.push(b':');
-            let raw = &rec[i];
+            let raw = rec.field(i);
             let parsed = std::str::from_utf8(raw).ok().and_then(|s| s.trim().parse::<f64>().ok());
             match parsed {
                 Some(v) if self.numeric[i] && v.is_finite() => {
@@ -356,6 +415,36 @@ impl StaffingHeader {
     }
 }
 
+/// The computed columns of one CSV line, and the line end.
+fn write_csv_results(out: &mut Vec<u8>, r: &StaffingResult) {
+    // Empty field for a non-finite value (ASA of an unstable queue).
+    let na = |_: &mut Vec<u8>| {};
+    write_u64(out, r.agents as u64);
+    out.push(b',');
+    write_fixed(out, r.agents_fractional, 4, na);
+    out.push(b',');
+    write_fixed(out, r.service_level, 6, na);
+    out.push(b',');
+    write_fixed(out, r.asa_seconds, 3, na);
+    out.push(b',');
+    write_fixed(out, r.occupancy, 6, na);
+    out.push(b',');
+    write_fixed(out, r.abandon_rate, 6, na);
+    out.push(b',');
+    write_fixed(out, r.scheduled_agents, 4, na);
+    out.push(b',');
+    out.extend_from_slice(r.binding.as_bytes());
+    out.push(b',');
+    if let Some(s) = r.seat_shortfall {
+        write_u64(out, s as u64);
+    }
+    out.push(b',');
+    if let Some(s) = r.seat_service_level {
+        write_fixed(out, s, 6, na);
+    }
+    out.push(b'\n');
+}
+
 #[derive(Clone, Copy)]
 enum Range {
     Positive,
@@ -391,23 +480,23 @@ impl Range {
 }
 
 /// Field access for one record with located errors.
-struct Fields<'a> {
+struct Fields<'a, F: RecordFields> {
     h: &'a StaffingHeader,
-    rec: &'a ByteRecord,
+    rec: &'a F,
     line: u64,
 }
 
-impl Fields<'_> {
+impl<F: RecordFields> Fields<'_, F> {
     fn fail(&self, i: usize, reason: String) -> FormatError {
         err(&self.h.file, self.line, Some(&self.h.names[i]), reason)
     }
 
     fn text(&self, i: usize) -> Result<&str, FormatError> {
-        std::str::from_utf8(&self.rec[i]).map_err(|_| self.fail(i, "not valid UTF-8".into()))
+        std::str::from_utf8(self.rec.field(i)).map_err(|_| self.fail(i, "not valid UTF-8".into()))
     }
 
     fn number(&self, i: usize) -> Result<Option<f64>, FormatError> {
-        let raw = self.rec[i].trim_ascii();
+        let raw = self.rec.field(i).trim_ascii();
         if raw.is_empty() {
             return Ok(None);
         }
@@ -478,7 +567,9 @@ impl Fields<'_> {
         let b = s.as_bytes();
         let digits = |r: std::ops::Range<usize>| -> Option<u32> {
             let part = b.get(r)?;
-            part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0, |n, d| n * 10 + (d - b'0') as u32))
+            part.iter()
+                .all(u8::is_ascii_digit)
+                .then(|| part.iter().fold(0, |n, d| n * 10 + (d - b'0') as u32))
         };
         let ok = b.len() >= 16
             && b[4] == b'-'
@@ -493,7 +584,10 @@ impl Fields<'_> {
         if ok {
             Ok(())
         } else {
-            Err(self.fail(i, format!("`{s}` is not an ISO 8601 time like 2026-02-16T09:00:00+08:00")))
+            Err(self.fail(
+                i,
+                format!("`{s}` is not an ISO 8601 time like 2026-02-16T09:00:00+08:00"),
+            ))
         }
     }
 }
@@ -503,14 +597,15 @@ impl Fields<'_> {
 /// gives the same double as `str::parse`. Anything else returns `None` (use `str::parse`).
 fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
     const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-        1e19, 1e20, 1e21, 1e22,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
     ];
     let (negative, digits) = match b.first()? {
         b'-' => (true, &b[1..]),
         _ => (false, b),
     };
-    let (mut mantissa, mut significant, mut decimals, mut seen_dot, mut seen_digit) = (0u64, 0u32, 0usize, false, false);
+    let (mut mantissa, mut significant, mut decimals, mut seen_dot, mut seen_digit) =
+        (0u64, 0u32, 0usize, false, false);
     for &c in digits {
         match c {
             b'0'..=b'9' => {
@@ -642,7 +737,9 @@ mod tests {
     #[test]
     fn parses_required_and_optional_columns() {
         let h = header(&format!("{BASE},sl_target,model,concurrency,note")).unwrap();
-        let r = h.parse_row(2, &rec("sales,2026-02-16T09:00:00+08:00,15,120,180,80%,Erlang_A,2,hi")).unwrap();
+        let r = h
+            .parse_row(2, &rec("sales,2026-02-16T09:00:00+08:00,15,120,180,80%,Erlang_A,2,hi"))
+            .unwrap();
         assert_eq!((r.interval_minutes, r.volume, r.aht_seconds), (15.0, 120.0, 180.0));
         assert_eq!(r.sl_target, Some(0.8));
         assert_eq!(r.model, Some(StaffingModel::ErlangA));
@@ -655,13 +752,31 @@ mod tests {
     fn errors_name_line_column_and_reason() {
         let h = header(&format!("{BASE},model")).unwrap();
         let cases = [
-            ("q,2026-02-16T09:00,15,abc,180,", "in.csv:7: column `volume`: `abc` is not a number"),
-            ("q,2026-02-16T09:00,15,-3,180,", "in.csv:7: column `volume`: negative volume -3"),
-            ("q,2026-02-16T09:00,15,10,0,", "in.csv:7: column `aht_seconds`: AHT of zero (handle time must be greater than 0)"),
-            ("q,2026-02-16T09:00,15,10,180,erlang-z", "in.csv:7: column `model`: unknown model `erlang-z` (use erlang-c, erlang-a, erlang-x or deferred)"),
-            ("q,yesterday,15,10,180,", "in.csv:7: column `interval_start`: `yesterday` is not an ISO 8601 time like 2026-02-16T09:00:00+08:00"),
+            (
+                "q,2026-02-16T09:00,15,abc,180,",
+                "in.csv:7: column `volume`: `abc` is not a number",
+            ),
+            (
+                "q,2026-02-16T09:00,15,-3,180,",
+                "in.csv:7: column `volume`: negative volume -3",
+            ),
+            (
+                "q,2026-02-16T09:00,15,10,0,",
+                "in.csv:7: column `aht_seconds`: AHT of zero (handle time must be greater than 0)",
+            ),
+            (
+                "q,2026-02-16T09:00,15,10,180,erlang-z",
+                "in.csv:7: column `model`: unknown model `erlang-z` (use erlang-c, erlang-a, erlang-x or deferred)",
+            ),
+            (
+                "q,yesterday,15,10,180,",
+                "in.csv:7: column `interval_start`: `yesterday` is not an ISO 8601 time like 2026-02-16T09:00:00+08:00",
+            ),
             ("q,2026-02-16T09:00,15,10", "in.csv:7: 4 fields, the header has 6"),
-            ("q,2026-02-16T09:00,,10,180,", "in.csv:7: column `interval_minutes`: empty; a number is required"),
+            (
+                "q,2026-02-16T09:00,,10,180,",
+                "in.csv:7: column `interval_minutes`: empty; a number is required",
+            ),
         ];
         for (row, want) in cases {
             assert_eq!(h.parse_row(7, &rec(row)).unwrap_err().to_string(), want);
@@ -694,7 +809,11 @@ mod tests {
         let h = header(&format!("{BASE},note,agents")).unwrap();
         let mut out = Vec::new();
         h.write_csv_header(&mut out);
-        h.write_csv_row(&mut out, &ByteRecord::from(vec!["q", "2026-02-16T09:00", "15", "100", "180", "a,b", "99"]), &result());
+        h.write_csv_row(
+            &mut out,
+            &ByteRecord::from(vec!["q", "2026-02-16T09:00", "15", "100", "180", "a,b", "99"]),
+            &result(),
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "queue,interval_start,interval_minutes,volume,aht_seconds,note,agents,agents_fractional,service_level,\
@@ -704,18 +823,59 @@ mod tests {
     }
 
     #[test]
+    fn split_lines_parse_and_echo_like_records() {
+        let h = header(&format!("{BASE},note")).unwrap();
+        let text = b"q,2026-02-16T09:00,15,100,180,";
+        let mut commas = Vec::new();
+        let line = SplitLine::new(text, &mut commas);
+        assert_eq!(line.field_count(), 6);
+        assert_eq!(
+            (line.field(0), line.field(4), line.field(5)),
+            (&b"q"[..], &b"180"[..], &b""[..])
+        );
+        let as_record = rec("q,2026-02-16T09:00,15,100,180,");
+        assert_eq!(h.parse_row(2, &line).unwrap(), h.parse_row(2, &as_record).unwrap());
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        h.write_csv_line(&mut fast, &line, &result());
+        h.write_csv_row(&mut slow, &as_record, &result());
+        assert_eq!(fast, slow);
+        // With a replaced input column the line cannot be copied whole.
+        let h = header(&format!("{BASE},agents")).unwrap();
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        h.write_csv_line(&mut fast, &SplitLine::new(b"q,t,15,1,1,99", &mut commas), &result());
+        h.write_csv_row(&mut slow, &rec("q,t,15,1,1,99"), &result());
+        assert_eq!(fast, slow);
+        assert!(String::from_utf8(fast).unwrap().starts_with("q,t,15,1,1,14,"));
+    }
+
+    #[test]
     fn writes_json() {
         let h = header(&format!("{BASE},note")).unwrap();
         let mut out = Vec::new();
         h.write_json_row(&mut out, &rec("q,2026-02-16T09:00,15,100,180,x\"y"), &result());
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with(r#"{"queue":"q","interval_start":"2026-02-16T09:00","interval_minutes":15,"volume":100,"aht_seconds":180,"note":"x\"y","agents":14,"agents_fractional":13.0475"#), "{s}");
-        assert!(s.contains(r#""asa_seconds":null"#) && s.ends_with(r#""seat_shortfall":null,"seat_service_level":null}"#), "{s}");
+        assert!(
+            s.contains(r#""asa_seconds":null"#) && s.ends_with(r#""seat_shortfall":null,"seat_service_level":null}"#),
+            "{s}"
+        );
     }
 
     #[test]
     fn plain_decimals_parse_exactly_like_std() {
-        for s in ["0", "15", "0.80", "236.87", "-3", "59.2175", "1570.17", "0.000001", "123456789012345", "7.", ".5"] {
+        for s in [
+            "0",
+            "15",
+            "0.80",
+            "236.87",
+            "-3",
+            "59.2175",
+            "1570.17",
+            "0.000001",
+            "123456789012345",
+            "7.",
+            ".5",
+        ] {
             assert_eq!(parse_plain_decimal(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
         }
         for s in ["1e5", "1234567890123456", "abc", "-", ".", "1.2.3", "+1", "inf"] {

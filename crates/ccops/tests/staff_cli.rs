@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ccops(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ccops")).args(args).output().expect("ccops runs")
+    Command::new(env!("CARGO_BIN_EXE_ccops"))
+        .args(args)
+        .output()
+        .expect("ccops runs")
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -21,12 +24,18 @@ fn stderr(o: &Output) -> String {
 fn table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let header = rdr.headers().expect("header").iter().map(str::to_string).collect();
-    let rows = rdr.records().map(|r| r.expect("row").iter().map(str::to_string).collect()).collect();
+    let rows = rdr
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_string).collect())
+        .collect();
     (header, rows)
 }
 
 fn col(header: &[String], name: &str) -> usize {
-    header.iter().position(|c| c == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    header
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
 const GOOD: &str = "\
@@ -44,13 +53,22 @@ fn staffs_a_good_file_and_keeps_extra_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = write(dir.path(), "in.csv", GOOD);
     let output = dir.path().join("out.csv");
-    let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+    let o = ccops(&[
+        "staff",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&std::fs::read_to_string(&output).expect("output written"));
     assert_eq!(rows.len(), 6);
     let get = |r: usize, c: &str| rows[r][col(&h, c)].clone();
     // Input columns come first, unchanged (quoted field included).
-    assert_eq!(&h[..13], GOOD.lines().next().unwrap().split(',').collect::<Vec<_>>().as_slice());
+    assert_eq!(
+        &h[..13],
+        GOOD.lines().next().unwrap().split(',').collect::<Vec<_>>().as_slice()
+    );
     assert_eq!(get(2, "note"), "chat, c = 3");
     // ALGORITHMS.md §1: 80/20 on 10 Erlangs needs 14; SL(14) = 0.888350.
     assert_eq!(get(0, "agents"), "14");
@@ -82,7 +100,17 @@ fn global_flags_are_defaults_and_json_output_parses() {
          q,2026-02-16T09:00,30,100,180,\n\
          q,2026-02-16T09:30,30,100,180,0.8\n",
     );
-    let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--format", "json", "--sl-target", "0.9", "--sl-seconds", "15"]);
+    let o = ccops(&[
+        "staff",
+        "--input",
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+        "--sl-target",
+        "0.9",
+        "--sl-seconds",
+        "15",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     let rows = v.as_array().expect("array");
@@ -99,26 +127,56 @@ fn malformed_inputs_fail_with_location_and_no_output() {
     let head = "queue,interval_start,interval_minutes,volume,aht_seconds,model\n";
     let ok = "q,2026-02-16T09:00,15,10,180,\n";
     let cases = [
-        (format!("{head}{ok}q,2026-02-16T09:15,15,ten,180,\n"), "bad.csv:3: column `volume`: `ten` is not a number"),
-        (format!("{head}{ok}{ok}q,2026-02-16T09:30,15,-4,180,\n"), "bad.csv:4: column `volume`: negative volume -4"),
-        (format!("{head}q,2026-02-16T09:00,15,10,0,\n"), "bad.csv:2: column `aht_seconds`: AHT of zero"),
-        (format!("{head}q,2026-02-16T09:00,15,10,180,erlang-q\n"), "bad.csv:2: column `model`: unknown model `erlang-q`"),
-        (format!("{head}q,2026-02-16T09:00,15,10,180,erlang-a\n"), "bad.csv:2: column `patience_seconds`: model erlang-a needs a patience"),
-        ("queue,interval_start,volume,aht_seconds\nq,2026-02-16T09:00,10,180\n".to_string(), "bad.csv:1: column `interval_minutes`: missing required column"),
-        (format!("{head}q,2026-02-16T09:00,15,10\n"), "bad.csv:2: 4 fields, the header has 6"),
+        (
+            format!("{head}{ok}q,2026-02-16T09:15,15,ten,180,\n"),
+            "bad.csv:3: column `volume`: `ten` is not a number",
+        ),
+        (
+            format!("{head}{ok}{ok}q,2026-02-16T09:30,15,-4,180,\n"),
+            "bad.csv:4: column `volume`: negative volume -4",
+        ),
+        (
+            format!("{head}q,2026-02-16T09:00,15,10,0,\n"),
+            "bad.csv:2: column `aht_seconds`: AHT of zero",
+        ),
+        (
+            format!("{head}q,2026-02-16T09:00,15,10,180,erlang-q\n"),
+            "bad.csv:2: column `model`: unknown model `erlang-q`",
+        ),
+        (
+            format!("{head}q,2026-02-16T09:00,15,10,180,erlang-a\n"),
+            "bad.csv:2: column `patience_seconds`: model erlang-a needs a patience",
+        ),
+        (
+            "queue,interval_start,volume,aht_seconds\nq,2026-02-16T09:00,10,180\n".to_string(),
+            "bad.csv:1: column `interval_minutes`: missing required column",
+        ),
+        (
+            format!("{head}q,2026-02-16T09:00,15,10\n"),
+            "bad.csv:2: 4 fields, the header has 6",
+        ),
         (String::new(), "bad.csv: file is empty"),
     ];
     for (text, want) in cases {
         let dir = tempfile::tempdir().expect("tempdir");
         let input = write(dir.path(), "bad.csv", &text);
         let output = dir.path().join("out.csv");
-        let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+        let o = ccops(&[
+            "staff",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ]);
         assert!(!o.status.success(), "accepted: {text}");
         let err = stderr(&o);
         assert!(err.contains(want), "want `{want}` in: {err}");
         assert!(!output.exists(), "output written despite: {want}");
         // Nothing left behind either (the temporary file is removed).
-        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(left.len(), 1, "{left:?}");
     }
 }
@@ -129,7 +187,11 @@ fn bad_flags_and_missing_file_fail() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("cannot open /nonexistent/in.csv"), "{}", stderr(&o));
     let dir = tempfile::tempdir().expect("tempdir");
-    let input = write(dir.path(), "in.csv", "queue,interval_start,interval_minutes,volume,aht_seconds\n");
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "queue,interval_start,interval_minutes,volume,aht_seconds\n",
+    );
     let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--sl-target", "1.5"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("sl_target must be in (0, 1)"), "{}", stderr(&o));
@@ -141,24 +203,77 @@ fn long_files_stream_in_order_and_locate_late_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut text = String::from("queue,interval_start,interval_minutes,volume,aht_seconds,row\n");
     for i in 0..30_000u32 {
-        text.push_str(&format!("q{},2026-02-16T09:00,15,{},{},{i}\n", i % 7, 1 + i % 500, 120 + i % 600));
+        text.push_str(&format!(
+            "q{},2026-02-16T09:00,15,{},{},{i}\n",
+            i % 7,
+            1 + i % 500,
+            120 + i % 600
+        ));
     }
     let input = write(dir.path(), "long.csv", &text);
     let output = dir.path().join("out.csv");
-    let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap(), "--threads", "3"]);
+    let o = ccops(&[
+        "staff",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--threads",
+        "3",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&std::fs::read_to_string(&output).unwrap());
     assert_eq!(rows.len(), 30_000);
     let r = col(&h, "row");
-    assert!(rows.iter().enumerate().all(|(i, row)| row[r] == i.to_string()), "rows out of order");
+    assert!(
+        rows.iter().enumerate().all(|(i, row)| row[r] == i.to_string()),
+        "rows out of order"
+    );
 
     text.push_str("q,2026-02-16T09:00,15,-1,180,30000\n");
     let input = write(dir.path(), "long_bad.csv", &text);
     let bad_out = dir.path().join("bad_out.csv");
-    let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--output", bad_out.to_str().unwrap()]);
+    let o = ccops(&[
+        "staff",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        bad_out.to_str().unwrap(),
+    ]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("long_bad.csv:30002: column `volume`: negative volume -1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("long_bad.csv:30002: column `volume`: negative volume -1"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!bad_out.exists());
+}
+
+/// CRLF, blank lines, a quoted field spanning two lines and no final newline.
+#[test]
+fn awkward_but_valid_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "queue,interval_start,interval_minutes,volume,aht_seconds,note\r\n\
+                q,2026-02-16T09:00,30,100,180,plain\r\n\
+                \r\n\
+                q,2026-02-16T09:30,30,100,180,\"two\nlines, and \"\"quotes\"\"\"\r\n\
+                q,2026-02-16T10:00,30,100,180,last";
+    let input = write(dir.path(), "in.csv", text);
+    let o = ccops(&["staff", "--input", input.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (h, rows) = table(&String::from_utf8(o.stdout).unwrap());
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][col(&h, "note")], "two\nlines, and \"quotes\"");
+    assert!(rows.iter().all(|r| r[col(&h, "agents")] == "14"));
+    // Line numbers count physical lines, including the blank one and the quoted newline.
+    let bad = text.replace("10:00,30,100", "10:00,30,-1");
+    let input = write(dir.path(), "bad.csv", &bad);
+    let o = ccops(&["staff", "--input", input.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("bad.csv:6: column `volume`: negative volume -1"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// `shared/data` beside the repository, `$CCOPS_SHARED/data`, or `/work/shared/data`.
@@ -173,7 +288,9 @@ fn shared_data() -> Option<PathBuf> {
         }
     }
     let env = std::env::var_os("CCOPS_SHARED").map(|s| PathBuf::from(s).join("data"));
-    env.into_iter().chain([PathBuf::from("/work/shared/data")]).find(|p| p.is_dir())
+    env.into_iter()
+        .chain([PathBuf::from("/work/shared/data")])
+        .find(|p| p.is_dir())
 }
 
 /// A whole year of real 6-minute arrivals (Anonymous Bank, 1999) staffed at 80/20.
@@ -197,7 +314,12 @@ fn real_year_of_arrivals() {
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&String::from_utf8(o.stdout).unwrap());
     assert_eq!(rows.len(), 87_600);
-    let (v, a, f, sl) = (col(&h, "volume"), col(&h, "agents"), col(&h, "agents_fractional"), col(&h, "service_level"));
+    let (v, a, f, sl) = (
+        col(&h, "volume"),
+        col(&h, "agents"),
+        col(&h, "agents_fractional"),
+        col(&h, "service_level"),
+    );
     let mut by_volume: Vec<(f64, u32)> = Vec::new();
     for row in &rows {
         let volume: f64 = row[v].parse().unwrap();
@@ -207,7 +329,10 @@ fn real_year_of_arrivals() {
         if volume == 0.0 {
             assert_eq!(agents, 0);
         } else {
-            assert!(agents as f64 > load && frac <= agents as f64 && frac > agents as f64 - 1.0, "{row:?}");
+            assert!(
+                agents as f64 > load && frac <= agents as f64 && frac > agents as f64 - 1.0,
+                "{row:?}"
+            );
             assert!(row[sl].parse::<f64>().unwrap() >= 0.8, "{row:?}");
         }
         by_volume.push((volume, agents));

@@ -1,20 +1,22 @@
 //! `ccops staff`: forecast volume → required agents, one output row per input row; and
 //! `ccops bench staffing`, which times the whole command against the Python peers.
 //!
-//! Streaming in constant memory: a reader thread cuts the CSV into chunks of records, worker
-//! threads parse, solve and format each chunk, and the main thread writes chunks back in input
-//! order. Chunks (records + output buffer) are recycled through a fixed pool, so memory does not
-//! grow with the file. Output goes to a temporary file beside the target, renamed on success.
+//! Streaming in constant memory: a reader thread cuts the input into blocks of whole records
+//! (cut at a newline outside quotes), worker threads split, parse, solve and format each block,
+//! and the main thread writes the blocks back in input order. Blocks (input + output buffer) are
+//! recycled through a fixed pool, so memory does not grow with the file. Lines without quotes —
+//! nearly all — are split at commas and echoed as one copy; blocks with quotes go through the CSV
+//! parser. Output goes to a temporary file beside the target, renamed on success.
 
 use anyhow::{Context, bail};
 use ccops_formats::FormatError;
-use ccops_formats::staffing::{StaffingHeader, StaffingModel, StaffingResult, StaffingRow};
+use ccops_formats::staffing::{RecordFields, SplitLine, StaffingHeader, StaffingModel, StaffingResult, StaffingRow};
 use ccops_queueing::{Model, QueueingError, StaffingCell, Targets, staff};
 use clap::{Args, ValueEnum};
 use csv::ByteRecord;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -89,31 +91,29 @@ pub struct StaffArgs {
     pub threads: Option<usize>,
 }
 
-/// Rows per chunk: large enough to amortise channel traffic, small enough to keep memory flat.
-const CHUNK_ROWS: usize = 4096;
+/// Bytes per chunk: large enough to amortise channel traffic, small enough to keep memory flat.
+const CHUNK_BYTES: usize = 512 * 1024;
 
 pub fn run(args: StaffArgs) -> anyhow::Result<()> {
     check_defaults(&args)?;
     let input_name = args.input.display().to_string();
     let file = File::open(&args.input).with_context(|| format!("cannot open {input_name}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = BufReader::with_capacity(1 << 20, file);
     match &args.output {
         None => {
             let stdout = std::io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-            process(reader, &input_name, size, &args, &mut out)?;
+            let mut out = stdout.lock();
+            process(file, &input_name, size, &args, &mut out)?;
             out.flush()?;
             Ok(())
         }
         Some(path) => {
             let tmp = temp_path(path);
             let result = (|| {
-                let f = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-                let mut out = BufWriter::with_capacity(1 << 20, f);
-                process(reader, &input_name, size, &args, &mut out)?;
+                let mut out = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+                process(file, &input_name, size, &args, &mut out)?;
                 // No fsync: the rename is what guarantees readers never see a partial file.
-                out.into_inner().map_err(|e| e.into_error())?;
+                drop(out);
                 std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
             })();
             if result.is_err() {
@@ -126,22 +126,19 @@ pub fn run(args: StaffArgs) -> anyhow::Result<()> {
 
 /// A temporary name in the same directory, so the final rename is atomic.
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Reject impossible defaults before reading anything.
 fn check_defaults(a: &StaffArgs) -> anyhow::Result<()> {
-    let targets = Targets {
-        service_level: Some(a.sl_target),
-        sl_seconds: a.sl_seconds,
-        max_asa_seconds: a.asa_target_seconds,
-        max_abandon_rate: a.max_abandon_rate,
-        max_occupancy: a.max_occupancy,
-        shrinkage: a.shrinkage,
-        seats: a.seats,
-    };
-    targets.validate().map_err(|e| anyhow::anyhow!("invalid default: {e} (check the --sl-target/--sl-seconds/… flags)"))?;
+    Defaults::from(a)
+        .targets
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid default: {e} (check the --sl-target/--sl-seconds/… flags)"))?;
     if let Some(p) = a.patience_seconds
         && !(p.is_finite() && p > 0.0)
     {
@@ -156,13 +153,13 @@ fn check_defaults(a: &StaffArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Records and the bytes they produce travel together and are reused.
+/// Whole CSV records as read and the bytes they produce travel together and are reused.
 struct Chunk {
     seq: u64,
-    records: Vec<ByteRecord>,
-    len: usize,
-    /// Line number of each record.
-    lines: Vec<u64>,
+    /// Complete records (never a record cut in two).
+    data: Vec<u8>,
+    /// Line number of the first byte of `data`.
+    first_line: u64,
     out: Vec<u8>,
     /// Input bytes consumed up to the end of this chunk (for the progress bar).
     bytes_read: u64,
@@ -173,26 +170,93 @@ impl Chunk {
     fn new() -> Self {
         Chunk {
             seq: 0,
-            records: (0..CHUNK_ROWS).map(|_| ByteRecord::new()).collect(),
-            len: 0,
-            lines: vec![0; CHUNK_ROWS],
-            out: Vec::with_capacity(CHUNK_ROWS * 160),
+            data: Vec::with_capacity(CHUNK_BYTES + 4096),
+            first_line: 0,
+            out: Vec::with_capacity(CHUNK_BYTES * 2),
             bytes_read: 0,
             error: None,
         }
     }
 }
 
+/// End (one past the `\n`) of the last complete record in `data`: the last newline outside
+/// quotes. Without any quote in the block that is simply the last newline.
+fn last_record_end(data: &[u8]) -> Option<usize> {
+    if !data.contains(&b'"') {
+        return data.iter().rposition(|&b| b == b'\n').map(|i| i + 1);
+    }
+    let (mut quoted, mut end) = (false, None);
+    for (i, &b) in data.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => end = Some(i + 1),
+            _ => {}
+        }
+    }
+    end
+}
+
+/// End of the first complete record (the header).
+fn first_record_end(data: &[u8]) -> Option<usize> {
+    let mut quoted = false;
+    for (i, &b) in data.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Append up to `want` more bytes; true at end of input.
+fn fill<R: Read>(input: &mut R, data: &mut Vec<u8>, want: usize, name: &str, line: u64) -> Result<bool, FormatError> {
+    let got = input
+        .take(want as u64)
+        .read_to_end(data)
+        .map_err(|e| FormatError::new(name, line, None, format!("cannot read: {e}")))?;
+    Ok(got < want)
+}
+
+fn count_lines(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
 /// Parse, solve and write every row of `input` to `out`.
-fn process<R: Read + Send, W: Write>(input: R, name: &str, size: u64, args: &StaffArgs, out: &mut W) -> anyhow::Result<()> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+fn process<R: Read + Send, W: Write>(
+    mut input: R,
+    name: &str,
+    size: u64,
+    args: &StaffArgs,
+    out: &mut W,
+) -> anyhow::Result<()> {
+    // The header: read until its record is complete.
+    let mut carry = Vec::with_capacity(CHUNK_BYTES);
+    let mut at_end = false;
+    let header_end = loop {
+        if let Some(end) = first_record_end(&carry) {
+            break end;
+        }
+        if at_end {
+            break carry.len();
+        }
+        at_end = fill(&mut input, &mut carry, 64 * 1024, name, 1)?;
+    };
     let mut head = ByteRecord::new();
-    let has_header = csv.read_byte_record(&mut head).map_err(|e| csv_error(name, e))?;
-    if !has_header {
+    let mut hr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&carry[..header_end]);
+    if !hr.read_byte_record(&mut head).map_err(|e| csv_error(name, 0, e))? {
         return Err(FormatError::new(name, 0, None, "file is empty (expected a header line)").into());
     }
     let header = Arc::new(StaffingHeader::from_record(name, &head)?);
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+    let header_lines = count_lines(&carry[..header_end]);
+    let carry = carry.split_off(header_end);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
     let pool_size = 2 * threads + 2;
     let progress = crate::progress::bar(size, "bytes");
 
@@ -211,12 +275,18 @@ fn process<R: Read + Send, W: Write>(input: R, name: &str, size: u64, args: &Sta
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<Chunk>(pool_size);
     let defaults = Defaults::from(args);
+    let start = Start {
+        carry,
+        first_line: 1 + header_lines,
+        offset: header_end as u64,
+        at_end,
+    };
 
     std::thread::scope(|scope| -> anyhow::Result<()> {
         // Own every channel end here: returning early drops them, which unblocks and ends the
         // reader and the workers before the scope joins them.
         let (free_tx, work_rx, done_tx, done_rx) = (free_tx, work_rx, done_tx, done_rx);
-        scope.spawn(move || read_chunks(csv, name, free_rx, work_tx));
+        scope.spawn(move || read_chunks(input, name, start, free_rx, work_tx));
         for _ in 0..threads {
             let (rx, tx, header) = (Arc::clone(&work_rx), done_tx.clone(), Arc::clone(&header));
             let format = args.format;
@@ -249,40 +319,62 @@ fn process<R: Read + Send, W: Write>(input: R, name: &str, size: u64, args: &Sta
     Ok(())
 }
 
-fn csv_error(name: &str, e: csv::Error) -> FormatError {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(name: &str, first_line: u64, e: csv::Error) -> FormatError {
+    let line = e.position().map_or(first_line, |p| first_line + p.line() - 1);
     FormatError::new(name, line, None, format!("unreadable CSV: {e}"))
 }
 
-/// Reader thread: fill free chunks with records until the file ends or fails.
-fn read_chunks<R: Read>(mut csv: csv::Reader<R>, name: &str, free: Receiver<Chunk>, work: SyncSender<Chunk>) {
+/// Where the reader starts after the header.
+struct Start {
+    carry: Vec<u8>,
+    first_line: u64,
+    offset: u64,
+    at_end: bool,
+}
+
+/// Reader thread: fill free chunks with whole records until the input ends or fails.
+fn read_chunks<R: Read>(mut input: R, name: &str, start: Start, free: Receiver<Chunk>, work: SyncSender<Chunk>) {
+    let Start {
+        mut carry,
+        first_line: mut line,
+        offset: mut bytes_read,
+        mut at_end,
+    } = start;
     let mut seq = 0;
     while let Ok(mut chunk) = free.recv() {
         chunk.seq = seq;
-        chunk.len = 0;
         chunk.error = None;
-        let mut at_end = false;
-        while chunk.len < CHUNK_ROWS {
-            let rec = &mut chunk.records[chunk.len];
-            match csv.read_byte_record(rec) {
-                Ok(true) => {
-                    // Blank lines are skipped by the csv reader; a line of only commas is data.
-                    chunk.lines[chunk.len] = rec.position().map_or(0, |p| p.line());
-                    chunk.len += 1;
-                }
-                Ok(false) => {
-                    at_end = true;
-                    break;
-                }
-                Err(e) => {
-                    chunk.error = Some(csv_error(name, e));
-                    at_end = true;
-                    break;
+        chunk.data.clear();
+        chunk.data.append(&mut carry);
+        // Read until the block holds at least one complete record (a record longer than a
+        // chunk grows the block).
+        let mut want = CHUNK_BYTES;
+        let cut = loop {
+            if !at_end && chunk.data.len() < want {
+                let more = want - chunk.data.len();
+                match fill(&mut input, &mut chunk.data, more, name, line) {
+                    Ok(end) => at_end = end,
+                    Err(e) => {
+                        chunk.error = Some(e);
+                        at_end = true;
+                    }
                 }
             }
-        }
-        chunk.bytes_read = csv.position().byte();
-        if (chunk.len > 0 || chunk.error.is_some()) && work.send(chunk).is_err() {
+            if at_end {
+                break chunk.data.len();
+            }
+            match last_record_end(&chunk.data) {
+                Some(end) => break end,
+                None => want *= 2,
+            }
+        };
+        carry.extend_from_slice(&chunk.data[cut..]);
+        chunk.data.truncate(cut);
+        chunk.first_line = line;
+        line += count_lines(&chunk.data);
+        bytes_read += cut as u64;
+        chunk.bytes_read = bytes_read;
+        if (!chunk.data.is_empty() || chunk.error.is_some()) && work.send(chunk).is_err() {
             return;
         }
         if at_end {
@@ -300,27 +392,84 @@ fn solve_chunks(
     defaults: &Defaults,
     format: OutputFormat,
 ) {
+    let mut commas = Vec::new();
     loop {
         let next = work.lock().map(|rx| rx.recv());
         let Ok(Ok(mut chunk)) = next else { return };
         chunk.out.clear();
-        for i in 0..chunk.len {
-            let (rec, line) = (&chunk.records[i], chunk.lines[i]);
-            match solve_row(header, defaults, line, rec) {
-                Ok(r) => match format {
-                    OutputFormat::Csv => header.write_csv_row(&mut chunk.out, rec, &r),
-                    OutputFormat::Json => {
-                        chunk.out.extend_from_slice(if chunk.seq == 0 && i == 0 { b"\n" } else { b",\n" });
-                        header.write_json_row(&mut chunk.out, rec, &r);
+        // A read error is reported after the rows before it.
+        let read_error = chunk.error.take();
+        let mut first_row = chunk.seq == 0;
+        let mut emit = |out: &mut Vec<u8>, row: &dyn Fn(&mut Vec<u8>)| {
+            if format == OutputFormat::Json {
+                out.extend_from_slice(if first_row { b"\n" } else { b",\n" });
+                first_row = false;
+            }
+            row(out);
+        };
+        let result = if chunk.data.contains(&b'"') {
+            // Quoted fields (commas or newlines inside): let the CSV parser split the records.
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&chunk.data[..]);
+            let mut rec = ByteRecord::new();
+            let mut result = Ok(());
+            loop {
+                match rdr.read_byte_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        // Count physical lines ourselves: the CSV reader's line numbers skip
+                        // newlines inside quotes, and its record start includes the blank lines
+                        // skipped before the record.
+                        let mut at = rec.position().map_or(0, |p| p.byte() as usize).min(chunk.data.len());
+                        while matches!(chunk.data.get(at), Some(b'\r' | b'\n')) {
+                            at += 1;
+                        }
+                        let line = chunk.first_line + count_lines(&chunk.data[..at]);
+                        match solve_row(header, defaults, line, &rec) {
+                            Ok(r) => emit(&mut chunk.out, &|out| match format {
+                                OutputFormat::Csv => header.write_csv_row(out, &rec, &r),
+                                OutputFormat::Json => header.write_json_row(out, &rec, &r),
+                            }),
+                            Err(e) => {
+                                result = Err(e);
+                                break;
+                            }
+                        }
                     }
-                },
-                Err(e) => {
-                    // A reader error later in the chunk is superseded by this earlier one.
-                    chunk.error = Some(e);
-                    break;
+                    Err(e) => {
+                        let at = e.position().map_or(0, |p| p.byte() as usize).min(chunk.data.len());
+                        let reason = format!("unreadable CSV: {e}");
+                        result = Err(header.error(chunk.first_line + count_lines(&chunk.data[..at]), None, reason));
+                        break;
+                    }
                 }
             }
-        }
+            result
+        } else {
+            let mut result = Ok(());
+            for (i, raw) in chunk.data.split(|&b| b == b'\n').enumerate() {
+                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                if raw.is_empty() {
+                    continue; // blank lines are not records
+                }
+                let line = chunk.first_line + i as u64;
+                let rec = SplitLine::new(raw, &mut commas);
+                match solve_row(header, defaults, line, &rec) {
+                    Ok(r) => emit(&mut chunk.out, &|out| match format {
+                        OutputFormat::Csv => header.write_csv_line(out, &rec, &r),
+                        OutputFormat::Json => header.write_json_row(out, &rec, &r),
+                    }),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            result
+        };
+        chunk.error = result.err().or(read_error);
         if done.send(chunk).is_err() {
             return;
         }
@@ -365,18 +514,32 @@ impl From<&StaffArgs> for Defaults {
 }
 
 /// One row: parse, merge with the defaults, solve.
-fn solve_row(h: &StaffingHeader, d: &Defaults, line: u64, rec: &ByteRecord) -> Result<StaffingResult, FormatError> {
+fn solve_row<F: RecordFields>(
+    h: &StaffingHeader,
+    d: &Defaults,
+    line: u64,
+    rec: &F,
+) -> Result<StaffingResult, FormatError> {
     let row: StaffingRow = h.parse_row(line, rec)?;
     let model_name = row.model.unwrap_or(d.model);
     let patience = || {
         row.patience_seconds.or(d.patience_seconds).ok_or_else(|| {
-            h.error(line, Some("patience_seconds"), format!("model {} needs a patience (column or --patience-seconds)", model_name.as_str()))
+            h.error(
+                line,
+                Some("patience_seconds"),
+                format!(
+                    "model {} needs a patience (column or --patience-seconds)",
+                    model_name.as_str()
+                ),
+            )
         })
     };
     let model = match model_name {
         StaffingModel::ErlangC => Model::ErlangC,
         StaffingModel::Deferred => Model::Deferred,
-        StaffingModel::ErlangA => Model::ErlangA { patience_seconds: patience()? },
+        StaffingModel::ErlangA => Model::ErlangA {
+            patience_seconds: patience()?,
+        },
         StaffingModel::ErlangX => Model::ErlangX {
             patience_seconds: patience()?,
             lines: row.lines.or(d.lines),
@@ -393,11 +556,22 @@ fn solve_row(h: &StaffingHeader, d: &Defaults, line: u64, rec: &ByteRecord) -> R
     let t = &d.targets;
     let targets = Targets {
         // Deferred rows have no waiting-time target, only the workload and the occupancy cap.
-        service_level: if model_name == StaffingModel::Deferred { None } else { row.sl_target.or(t.service_level) },
+        service_level: if model_name == StaffingModel::Deferred {
+            None
+        } else {
+            row.sl_target.or(t.service_level)
+        },
         sl_seconds: row.sl_seconds.unwrap_or(t.sl_seconds),
         max_asa_seconds: row.asa_target_seconds.or(t.max_asa_seconds),
         max_abandon_rate: row.max_abandon_rate.or(t.max_abandon_rate),
-        max_occupancy: row.max_occupancy.or(t.max_occupancy).or(if model_name == StaffingModel::Deferred { Some(1.0) } else { None }),
+        max_occupancy: row
+            .max_occupancy
+            .or(t.max_occupancy)
+            .or(if model_name == StaffingModel::Deferred {
+                Some(1.0)
+            } else {
+                None
+            }),
         shrinkage: row.shrinkage.unwrap_or(t.shrinkage),
         seats: row.seats.or(t.seats),
     };
@@ -413,7 +587,9 @@ fn solve_row(h: &StaffingHeader, d: &Defaults, line: u64, rec: &ByteRecord) -> R
         scheduled_agents: s.scheduled_agents,
         binding: s.binding.as_str(),
         seat_shortfall: targets.seats.map(|_| s.seat_limit.map_or(0, |l| l.shortfall)),
-        seat_service_level: targets.seats.map(|_| s.seat_limit.map_or(p.service_level, |l| l.at_seats.service_level)),
+        seat_service_level: targets
+            .seats
+            .map(|_| s.seat_limit.map_or(p.service_level, |l| l.at_seats.service_level)),
     })
 }
 

@@ -51,9 +51,8 @@ pub struct BenchStaffingArgs {
     pub threads: Option<usize>,
 }
 
-/// One peer cell.
+/// One peer cell as a staffing input row (no line end).
 struct Cell {
-    id: u64,
     row: String,
 }
 
@@ -70,7 +69,11 @@ pub fn bench(args: BenchStaffingArgs) -> anyhow::Result<()> {
     write_rows(&input, cells.iter().map(|c| c.row.as_str()), n as u64)?;
     let exe = std::env::current_exe()?;
     println!("ccops bench staffing: {n} cells from {}", cells_path.display());
-    println!("input converted to {} ({} bytes)", input.display(), std::fs::metadata(&input)?.len());
+    println!(
+        "input converted to {} ({} bytes)",
+        input.display(),
+        std::fs::metadata(&input)?.len()
+    );
 
     // Erlang C: the whole process, timed.
     let output = args.work_dir.join("cells_staffing_out.csv");
@@ -97,7 +100,11 @@ pub fn bench(args: BenchStaffingArgs) -> anyhow::Result<()> {
         let results = args.work_dir.join("peer_results.csv");
         let python = expand_home(&args.python);
         let script = shared.join("bench/peers/bench_erlang.py");
-        eprintln!("running peers: {} {} (pyworkforce takes about a minute)", python.display(), script.display());
+        eprintln!(
+            "running peers: {} {} (pyworkforce takes about a minute)",
+            python.display(),
+            script.display()
+        );
         let out = Command::new(&python)
             .arg(&script)
             .args(["--cells".as_ref(), cells_path.as_os_str()])
@@ -118,19 +125,37 @@ pub fn bench(args: BenchStaffingArgs) -> anyhow::Result<()> {
     println!();
     println!("| measure | value |");
     println!("|---|---|");
-    println!("| ccops staff, Erlang C, whole process (best of {}) | {best:.3} s → {cps:.0} cells/s |", walls.len());
-    println!("| ccops staff, Erlang C, median | {median:.3} s → {:.0} cells/s |", n as f64 / median);
-    println!("| ccops staff, Erlang A, {m} cells, whole process | {wall_a:.3} s → {:.0} cells/s |", m as f64 / wall_a);
+    println!(
+        "| ccops staff, Erlang C, whole process (best of {}) | {best:.3} s → {cps:.0} cells/s |",
+        walls.len()
+    );
+    println!(
+        "| ccops staff, Erlang C, median | {median:.3} s → {:.0} cells/s |",
+        n as f64 / median
+    );
+    println!(
+        "| ccops staff, Erlang A, {m} cells, whole process | {wall_a:.3} s → {:.0} cells/s |",
+        m as f64 / wall_a
+    );
     if let Some(j) = &peer_json {
         let peer = |k: &str| j[k]["cells_per_s"].as_f64();
         if let Some(p) = peer("pyworkforce_erlangc") {
-            println!("| pyworkforce 0.5.1 Erlang C (same run) | {p:.0} cells/s → ccops is {:.0}× |", cps / p);
+            println!(
+                "| pyworkforce 0.5.1 Erlang C (same run) | {p:.0} cells/s → ccops is {:.0}× |",
+                cps / p
+            );
         }
         if let Some(p) = peer("ref_erlang_c_numpy") {
-            println!("| reference Erlang C, numpy (same run) | {p:.0} cells/s → ccops is {:.1}× |", cps / p);
+            println!(
+                "| reference Erlang C, numpy (same run) | {p:.0} cells/s → ccops is {:.1}× |",
+                cps / p
+            );
         }
         if let Some(p) = peer("ref_erlang_a_scipy") {
-            println!("| reference Erlang A, scipy (same run) | {p:.1} cells/s → ccops is {:.0}× |", m as f64 / wall_a / p);
+            println!(
+                "| reference Erlang A, scipy (same run) | {p:.1} cells/s → ccops is {:.0}× |",
+                m as f64 / wall_a / p
+            );
         }
     }
     match results {
@@ -167,7 +192,9 @@ fn shared_dir() -> PathBuf {
             }
         }
     }
-    std::env::var_os("CCOPS_SHARED").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/work/shared"))
+    std::env::var_os("CCOPS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared"))
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -181,7 +208,11 @@ fn expand_home(p: &str) -> PathBuf {
 fn convert_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
     let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     let h = rdr.headers()?.clone();
-    let col = |name: &str| h.iter().position(|c| c == name).with_context(|| format!("{}: no column {name}", path.display()));
+    let col = |name: &str| {
+        h.iter()
+            .position(|c| c == name)
+            .with_context(|| format!("{}: no column {name}", path.display()))
+    };
     let (id, q, day, iv, aph, aht, awt, tgt, pat) = (
         col("cell_id")?,
         col("queue_id")?,
@@ -197,7 +228,10 @@ fn convert_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec?;
         let num = |c: usize| -> anyhow::Result<f64> {
-            rec[c].trim().parse::<f64>().with_context(|| format!("{}:{}: bad number `{}`", path.display(), i + 2, &rec[c]))
+            rec[c]
+                .trim()
+                .parse::<f64>()
+                .with_context(|| format!("{}:{}: bad number `{}`", path.display(), i + 2, &rec[c]))
         };
         let (d, k) = (num(day)? as i64, num(iv)? as i64);
         // Day 0 = Monday 2026-02-16; interval k = 15-minute slot of the day.
@@ -214,12 +248,13 @@ fn convert_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
             &rec[pat],
             &rec[id]
         );
-        cells.push(Cell { id: num(id)? as u64, row });
+        cells.push(Cell { row });
     }
     Ok(cells)
 }
 
-const HEADER: &str = "queue,interval_start,interval_minutes,volume,aht_seconds,sl_target,sl_seconds,patience_seconds,cell_id\n";
+const HEADER: &str =
+    "queue,interval_start,interval_minutes,volume,aht_seconds,sl_target,sl_seconds,patience_seconds,cell_id\n";
 
 /// Write `count` rows, cycling through `rows`.
 fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a str> + Clone, count: u64) -> anyhow::Result<()> {
@@ -245,7 +280,13 @@ fn write_rows<'a>(path: &Path, rows: impl Iterator<Item = &'a str> + Clone, coun
 }
 
 /// Run `ccops staff` once; wall-clock seconds of the whole child process.
-fn run_staff(exe: &Path, input: &Path, output: Option<&Path>, extra: &[&str], threads: Option<usize>) -> anyhow::Result<f64> {
+fn run_staff(
+    exe: &Path,
+    input: &Path,
+    output: Option<&Path>,
+    extra: &[&str],
+    threads: Option<usize>,
+) -> anyhow::Result<f64> {
     let mut cmd = Command::new(exe);
     cmd.arg("staff").arg("--input").arg(input).args(extra);
     match output {
@@ -272,12 +313,20 @@ fn read_agents(path: &Path) -> anyhow::Result<HashMap<u64, i64>> {
 fn read_columns(path: &Path, key: &str, value: &str) -> anyhow::Result<HashMap<u64, i64>> {
     let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     let h = rdr.headers()?.clone();
-    let k = h.iter().position(|c| c == key).with_context(|| format!("{}: no column {key}", path.display()))?;
-    let v = h.iter().position(|c| c == value).with_context(|| format!("{}: no column {value}", path.display()))?;
+    let k = h
+        .iter()
+        .position(|c| c == key)
+        .with_context(|| format!("{}: no column {key}", path.display()))?;
+    let v = h
+        .iter()
+        .position(|c| c == value)
+        .with_context(|| format!("{}: no column {value}", path.display()))?;
     let mut map = HashMap::new();
     for rec in rdr.records() {
         let rec = rec?;
-        let (Ok(kk), Ok(vv)) = (rec[k].parse::<u64>(), rec[v].parse::<i64>()) else { continue };
+        let (Ok(kk), Ok(vv)) = (rec[k].parse::<u64>(), rec[v].parse::<i64>()) else {
+            continue;
+        };
         map.insert(kk, vv);
     }
     Ok(map)
@@ -300,7 +349,12 @@ fn read_reference(path: &Path) -> anyhow::Result<HashMap<&'static str, HashMap<u
 }
 
 /// (cells compared, cells differing) for the first `limit` cell ids; unsolved (−1) skipped.
-fn compare(ours: &HashMap<u64, i64>, reference: &HashMap<&'static str, HashMap<u64, i64>>, col: &str, limit: usize) -> (usize, usize) {
+fn compare(
+    ours: &HashMap<u64, i64>,
+    reference: &HashMap<&'static str, HashMap<u64, i64>>,
+    col: &str,
+    limit: usize,
+) -> (usize, usize) {
     let Some(r) = reference.get(col) else { return (0, 0) };
     let (mut checked, mut bad) = (0, 0);
     for (id, &want) in r {
@@ -330,7 +384,11 @@ fn rss_run(exe: &Path, args: &BenchStaffingArgs, cells: &[Cell], rows: u64) -> a
         cmd.arg("--threads").arg(t.to_string());
     }
     let t0 = Instant::now();
-    let out = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output().context("cannot run /usr/bin/time -v")?;
+    let out = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .context("cannot run /usr/bin/time -v")?;
     let wall = t0.elapsed().as_secs_f64();
     let report = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
