@@ -31,7 +31,7 @@ mod holidays;
 mod lunar;
 
 pub use events::{Event, parse_events};
-pub use holidays::{HolidayEntry, HolidayTable, YearSource};
+pub use holidays::{CHINA_BUILTIN, HolidayEntry, HolidayTable, YearSource};
 pub use lunar::{LunarDate, from_lunar, qingming, spring_festival, to_lunar};
 
 use chrono::{Datelike, NaiveDate, Weekday};
