@@ -384,17 +384,22 @@ impl StaffingHeader {
         };
         key(out, "agents");
         write_u64(out, r.agents as u64);
-        for (k, v, d) in [
-            (",agents_fractional", r.agents_fractional, 4),
-            (",service_level", r.service_level, 6),
-            (",asa_seconds", r.asa_seconds, 3),
-            (",occupancy", r.occupancy, 6),
-            (",abandon_rate", r.abandon_rate, 6),
-            (",scheduled_agents", r.scheduled_agents, 4),
+        for (k, v, six_decimals) in [
+            ("agents_fractional", r.agents_fractional, false),
+            ("service_level", r.service_level, true),
+            ("asa_seconds", r.asa_seconds, false),
+            ("occupancy", r.occupancy, true),
+            ("abandon_rate", r.abandon_rate, true),
+            ("scheduled_agents", r.scheduled_agents, false),
         ] {
-            out.extend_from_slice(&k.as_bytes()[..1]);
-            key(out, &k[1..]);
-            write_fixed(out, v, d, null);
+            out.push(b',');
+            key(out, k);
+            // Same precision as the CSV: rates 6 decimals, agents 4, seconds 3.
+            match (six_decimals, k) {
+                (true, _) => write_fixed::<6>(out, v, null),
+                (false, "asa_seconds") => write_fixed::<3>(out, v, null),
+                _ => write_fixed::<4>(out, v, null),
+            }
         }
         out.push(b',');
         key(out, "binding");
@@ -408,7 +413,7 @@ impl StaffingHeader {
         out.push(b',');
         key(out, "seat_service_level");
         match r.seat_service_level {
-            Some(s) => write_fixed(out, s, 6, null),
+            Some(s) => write_fixed::<6>(out, s, null),
             None => null(out),
         }
         out.push(b'}');
@@ -421,17 +426,17 @@ fn write_csv_results(out: &mut Vec<u8>, r: &StaffingResult) {
     let na = |_: &mut Vec<u8>| {};
     write_u64(out, r.agents as u64);
     out.push(b',');
-    write_fixed(out, r.agents_fractional, 4, na);
+    write_fixed::<4>(out, r.agents_fractional, na);
     out.push(b',');
-    write_fixed(out, r.service_level, 6, na);
+    write_fixed::<6>(out, r.service_level, na);
     out.push(b',');
-    write_fixed(out, r.asa_seconds, 3, na);
+    write_fixed::<3>(out, r.asa_seconds, na);
     out.push(b',');
-    write_fixed(out, r.occupancy, 6, na);
+    write_fixed::<6>(out, r.occupancy, na);
     out.push(b',');
-    write_fixed(out, r.abandon_rate, 6, na);
+    write_fixed::<6>(out, r.abandon_rate, na);
     out.push(b',');
-    write_fixed(out, r.scheduled_agents, 4, na);
+    write_fixed::<4>(out, r.scheduled_agents, na);
     out.push(b',');
     out.extend_from_slice(r.binding.as_bytes());
     out.push(b',');
@@ -440,7 +445,7 @@ fn write_csv_results(out: &mut Vec<u8>, r: &StaffingResult) {
     }
     out.push(b',');
     if let Some(s) = r.seat_service_level {
-        write_fixed(out, s, 6, na);
+        write_fixed::<6>(out, s, na);
     }
     out.push(b'\n');
 }
@@ -683,19 +688,20 @@ fn write_u64(out: &mut Vec<u8>, v: u64) {
 /// `v` with `decimals` digits after the point, trailing zeros kept off (`0.5`, `14`, `0.888350`
 /// → `0.88835`). Much faster than `format!("{:.6}")`, which matters at millions of rows.
 /// Non-finite values are written by `missing`.
-fn write_fixed(out: &mut Vec<u8>, v: f64, decimals: u32, missing: impl Fn(&mut Vec<u8>)) {
+fn write_fixed<const DECIMALS: u32>(out: &mut Vec<u8>, v: f64, missing: impl Fn(&mut Vec<u8>)) {
     if !v.is_finite() {
         missing(out);
         return;
     }
-    let scale = 10u64.pow(decimals);
-    // Round half up by truncation (v ≥ 0 here): cheaper than `f64::round`, same digits.
-    let scaled = (v.abs() * scale as f64 + 0.5).trunc();
-    if scaled >= 1e18 {
+    // A compile-time scale turns every division below into a multiplication.
+    let scale = 10u64.pow(DECIMALS);
+    // Round half away from zero; `as` truncates.
+    let x = v.abs() * scale as f64 + 0.5;
+    if x >= 1e18 {
         let _ = write!(out, "{v}");
         return;
     }
-    let scaled = scaled as u64;
+    let scaled = x as u64;
     if v < 0.0 && scaled != 0 {
         out.push(b'-');
     }
@@ -704,20 +710,20 @@ fn write_fixed(out: &mut Vec<u8>, v: f64, decimals: u32, missing: impl Fn(&mut V
     if frac == 0 {
         return;
     }
-    let mut digits = decimals;
+    let mut digits = DECIMALS as usize;
     while frac % 10 == 0 {
         frac /= 10;
         digits -= 1;
     }
     out.push(b'.');
     let mut buf = [b'0'; 20];
-    let mut i = digits as usize;
+    let mut i = digits;
     while frac > 0 {
         i -= 1;
         buf[i] = b'0' + (frac % 10) as u8;
         frac /= 10;
     }
-    out.extend_from_slice(&buf[..digits as usize]);
+    out.extend_from_slice(&buf[..digits]);
 }
 
 #[cfg(test)]
@@ -895,7 +901,12 @@ mod tests {
     fn fixed_formatting() {
         let f = |v: f64, d: u32| {
             let mut o = Vec::new();
-            write_fixed(&mut o, v, d, |o| o.extend_from_slice(b"NA"));
+            let na = |o: &mut Vec<u8>| o.extend_from_slice(b"NA");
+            match d {
+                3 => write_fixed::<3>(&mut o, v, na),
+                4 => write_fixed::<4>(&mut o, v, na),
+                _ => write_fixed::<6>(&mut o, v, na),
+            }
             String::from_utf8(o).unwrap()
         };
         assert_eq!(f(0.888350, 6), "0.88835");
