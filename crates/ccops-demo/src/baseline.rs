@@ -124,7 +124,7 @@ mod tests {
         };
         let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let sunday = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-        // Last weeks of history: the configured weekday volume (1500 × 0.3 scale, Monday 1.12).
+        // Last weeks of history: the configured weekday volume (1500 × 0.22 scale, Monday 1.12 ≈ 370).
         assert!(
             (400.0..620.0).contains(&per_day(monday)),
             "{}",

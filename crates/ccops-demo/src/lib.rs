@@ -77,7 +77,7 @@ impl DemoConfig {
             today,
             history_days: 365,
             agents: 30,
-            volume_scale: 0.3,
+            volume_scale: 0.22,
         }
     }
 }

@@ -12,6 +12,7 @@ use ccops_store::{Actor, NewAgent, NewForecast, NewQueue, NewRoster, NewUser, St
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use clap::Args;
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -604,7 +605,10 @@ async fn serve(store: Store, args: &DemoArgs) -> anyhow::Result<()> {
             }
         });
     }
-    println!("ccops demo is running at http://{addr}/  (live floor: http://{addr}/floor, API docs: http://{addr}/api/docs)");
-    println!("press Ctrl-C to stop");
+    // The server must outlive whoever reads stdout: a closed pipe is not a reason to stop.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "ccops demo is running at http://{addr}/  (live floor: http://{addr}/floor, API docs: http://{addr}/api/docs)");
+    let _ = writeln!(out, "press Ctrl-C to stop");
+    let _ = out.flush();
     ccops_server::serve_listener(state, listener).await
 }
