@@ -1,0 +1,257 @@
+//! `ccops bench schedule`: quality and speed of the scheduling engine, with the Python peers
+//! (`../shared/bench/peers/`) measured in the same run when `--peers` is given.
+//!
+//! 1. Generated instances (50/200/500 agents × 1/4 weeks, 15 min, 3 skills): under/over
+//!    agent-hours, the LP lower bound, the gap, time, and hard-rule violations by the checker.
+//! 2. `sched_*.json` shift-mix instances: under+over vs the best bound, against OR-Tools CP-SAT.
+//! 3. `roster_*.json` open-shift rostering: unassigned shifts and unwanted-day assignments,
+//!    against Timefold at the same time limit.
+
+use anyhow::Context;
+use ccops_schedule::assign::{OpenAgent, OpenLimits, OpenShift, assign_shifts};
+use ccops_schedule::generate::generate;
+use ccops_schedule::shiftmix::{ShiftMixInstance, solve_shift_mix};
+use ccops_schedule::{SolveOptions, check, solve};
+use clap::{Args, ValueEnum};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Part {
+    Generated,
+    Shiftmix,
+    Roster,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchScheduleArgs {
+    /// Which parts to run (default: all).
+    #[arg(long, value_enum)]
+    pub only: Vec<Part>,
+    /// Run the Python peers (CP-SAT, Timefold) in the same run and print them side by side.
+    #[arg(long)]
+    pub peers: bool,
+    /// Small generated sizes only (50 and 200 agents, 1 week).
+    #[arg(long)]
+    pub quick: bool,
+    /// Time limit for the 500-agent generated instances, s (smaller ones get 10 s / 30 s).
+    #[arg(long, default_value_t = 60.0)]
+    pub time_limit: f64,
+    /// Time limit for the shift-mix instances, s (the target is 10 s).
+    #[arg(long, default_value_t = 10.0)]
+    pub shiftmix_time_limit: f64,
+    /// Time limit for the rostering instances, s (ccops and Timefold alike).
+    #[arg(long, default_value_t = 30.0)]
+    pub roster_time_limit: f64,
+    /// Directory of the peer instances and scripts (default: ../shared/bench, $CCOPS_SHARED/bench).
+    #[arg(long)]
+    pub bench_dir: Option<PathBuf>,
+    /// Python with the peers installed.
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+}
+
+fn bench_dir(arg: &Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(p) = arg {
+        return Some(p.clone());
+    }
+    let mut cur = std::env::current_dir().ok();
+    while let Some(c) = cur {
+        let cand = c.join("shared/bench");
+        if cand.is_dir() {
+            return Some(cand);
+        }
+        cur = c.parent().map(Path::to_path_buf);
+    }
+    if let Ok(s) = std::env::var("CCOPS_SHARED") {
+        return Some(PathBuf::from(s).join("bench"));
+    }
+    Some(PathBuf::from("/work/shared/bench")).filter(|p| p.is_dir())
+}
+
+fn python(arg: &Option<PathBuf>) -> PathBuf {
+    arg.clone().unwrap_or_else(|| {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        PathBuf::from(home).join(".cache/ccops-peers/bin/python")
+    })
+}
+
+fn run_peer(py: &Path, script: &Path, args: &[&str]) -> anyhow::Result<Value> {
+    let out = Command::new(py).arg(script).args(args).output().with_context(|| format!("cannot run {}", py.display()))?;
+    if !out.status.success() {
+        anyhow::bail!("peer failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("{}");
+    Ok(serde_json::from_str(line)?)
+}
+
+pub fn bench(args: BenchScheduleArgs) -> anyhow::Result<()> {
+    let all = args.only.is_empty();
+    let want = |p: Part| all || args.only.contains(&p);
+    println!("ccops bench schedule — {} ({} CPUs)", chrono::Local::now().format("%Y-%m-%d %H:%M"), std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if want(Part::Generated) {
+        generated(&args)?;
+    }
+    let dir = bench_dir(&args.bench_dir);
+    let py = python(&args.python);
+    match &dir {
+        None => println!("\n(no shared/bench directory found: skipping the peer instances)"),
+        Some(d) => {
+            if want(Part::Shiftmix) {
+                shiftmix(&args, d, &py)?;
+            }
+            if want(Part::Roster) {
+                roster(&args, d, &py)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn generated(args: &BenchScheduleArgs) -> anyhow::Result<()> {
+    println!("\n## Generated instances (15-min intervals, 3 queues, seed 1)");
+    println!("| agents | weeks | under agent-h | LP bound | under gap | over agent-h | required agent-h | shifts | violations | time s |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let sizes: Vec<(usize, usize)> = if args.quick { vec![(50, 1), (200, 1)] } else { vec![(50, 1), (50, 4), (200, 1), (200, 4), (500, 1), (500, 4)] };
+    for (n, w) in sizes {
+        let limit = match n {
+            0..=50 => args.time_limit.min(10.0),
+            51..=200 => args.time_limit.min(30.0),
+            _ => args.time_limit,
+        };
+        let p = generate(n, w, 1);
+        let t0 = Instant::now();
+        let opts = SolveOptions { max_moves: u64::MAX, lp_time_limit_s: limit * 0.4, ..Default::default() };
+        let sol = solve(&p, &opts, &mut |_| t0.elapsed().as_secs_f64() < limit).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secs = t0.elapsed().as_secs_f64();
+        let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let req_h = rep.coverage.as_ref().map_or(0.0, |c| c.required_hours);
+        println!(
+            "| {n} | {w} | {:.2} | {} | {} | {:.2} | {:.0} | {} | {} | {:.1} |",
+            sol.under_hours,
+            sol.under_bound_hours.map_or("–".into(), |b| format!("{b:.2}")),
+            sol.under_gap.map_or("–".into(), |g| format!("{:.1}%", g * 100.0)),
+            sol.over_hours,
+            req_h,
+            sol.shifts,
+            rep.violations.len(),
+            secs
+        );
+    }
+    Ok(())
+}
+
+fn shiftmix(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<()> {
+    println!("\n## Shift mix (`sched_*.json`, under + over agent-intervals, time limit {} s)", args.shiftmix_time_limit);
+    println!("| instance | ccops under+over | ccops best bound | gap | time s | CP-SAT under+over | CP-SAT bound | CP-SAT time s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for name in ["sched_p50_s30", "sched_p500_s15"] {
+        let path = dir.join("gen/out").join(format!("{name}.json"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            println!("| {name} | (missing {}) |", path.display());
+            continue;
+        };
+        let j: Value = serde_json::from_str(&text)?;
+        let inst = ShiftMixInstance {
+            days: j["days"].as_u64().unwrap_or(0) as usize,
+            intervals_per_day: j["intervals_per_day"].as_u64().unwrap_or(0) as usize,
+            required: serde_json::from_value(j["required"].clone())?,
+            templates: j["shift_templates"]
+                .as_array()
+                .map(|a| a.iter().map(|t| serde_json::from_value(t["working_intervals"].clone()).unwrap_or_default()).collect())
+                .unwrap_or_default(),
+            under_weight: j["under_weight"].as_f64().unwrap_or(1.0),
+            over_weight: j["over_weight"].as_f64().unwrap_or(1.0),
+            max_per_shift: j["max_per_shift"].as_f64().unwrap_or(1e6),
+        };
+        let t0 = Instant::now();
+        let r = solve_shift_mix(&inst, args.shiftmix_time_limit).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secs = t0.elapsed().as_secs_f64();
+        let ours = r.under + r.over;
+        let mut peer = ("–".to_string(), "–".to_string(), "–".to_string());
+        if args.peers {
+            let tl = format!("{}", args.shiftmix_time_limit);
+            match run_peer(py, &dir.join("peers/bench_schedule.py"), &["--instance", &path.to_string_lossy(), "--solver", "cpsat", "--time-limit", &tl]) {
+                Ok(v) => {
+                    let uo = v["under_agent_intervals"].as_f64().unwrap_or(f64::NAN) + v["over_agent_intervals"].as_f64().unwrap_or(f64::NAN);
+                    peer = (format!("{uo:.0}"), format!("{:.0}", v["best_bound"].as_f64().unwrap_or(f64::NAN)), format!("{:.1}", v["total_wall_s"].as_f64().unwrap_or(f64::NAN)));
+                }
+                Err(e) => peer.0 = format!("error: {e}"),
+            }
+        }
+        let gap = if r.mip_bound > 0.0 { (ours - r.mip_bound) / r.mip_bound * 100.0 } else { 0.0 };
+        println!("| {name} | {ours:.0} | {:.0} (LP {:.0}, {}/{} days proved optimal) | {gap:.1}% | {secs:.1} | {} | {} | {} |", r.mip_bound, r.lp_bound, r.days_proved_optimal, inst.days, peer.0, peer.1, peer.2);
+    }
+    Ok(())
+}
+
+fn roster(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<()> {
+    let tl = args.roster_time_limit;
+    println!("\n## Open-shift rostering (`roster_*.json`, time limit {tl} s)");
+    println!("| instance | shifts | ccops unassigned | ccops unwanted-day | ccops time s | Timefold unassigned | Timefold unwanted-day | Timefold hard | Timefold time s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for name in ["roster_50", "roster_200"] {
+        let path = dir.join("gen/out").join(format!("{name}.json"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            println!("| {name} | (missing {}) |", path.display());
+            continue;
+        };
+        let j: Value = serde_json::from_str(&text)?;
+        let agents: Vec<OpenAgent> = j["agents"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| OpenAgent {
+                        id: x["id"].to_string(),
+                        skills: serde_json::from_value(x["skills"].clone()).unwrap_or_default(),
+                        unwanted_day: x["unwanted_day"].as_u64().map(|d| d as usize),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let shifts: Vec<OpenShift> = j["shifts"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| OpenShift {
+                        id: x["id"].to_string(),
+                        day: x["day"].as_u64().unwrap_or(0) as usize,
+                        start: x["start_min"].as_i64().unwrap_or(0),
+                        end: x["end_min"].as_i64().unwrap_or(0),
+                        paid_hours: x["paid_hours"].as_f64().unwrap_or(0.0),
+                        skill: x["skill"].as_str().unwrap_or("").to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let r = &j["rules"];
+        let lim = OpenLimits {
+            max_shifts: r["max_shifts_per_week"].as_u64().unwrap_or(5) as usize,
+            max_hours: r["max_hours_per_week"].as_f64().unwrap_or(40.0),
+            min_rest_minutes: r["min_rest_minutes"].as_i64().unwrap_or(660),
+        };
+        let t0 = Instant::now();
+        let res = assign_shifts(&agents, &shifts, lim, 1, &mut |_, _, _| t0.elapsed().as_secs_f64() < tl);
+        let secs = t0.elapsed().as_secs_f64();
+        let mut peer = vec!["–".to_string(); 4];
+        if args.peers {
+            let tls = format!("{tl}");
+            match run_peer(py, &dir.join("peers/bench_roster.py"), &["--instance", &path.to_string_lossy(), "--solver", "timefold", "--time-limit", &tls]) {
+                Ok(v) => {
+                    peer = vec![
+                        v["unassigned_shifts"].to_string(),
+                        v["unwanted_day_shifts"].to_string(),
+                        v["hard_violations"].to_string(),
+                        format!("{:.1}", v["total_wall_s"].as_f64().unwrap_or(f64::NAN)),
+                    ]
+                }
+                Err(e) => peer[0] = format!("error: {e}"),
+            }
+        }
+        println!("| {name} | {} | {} | {} | {secs:.1} | {} | {} | {} | {} |", shifts.len(), res.unassigned_shifts, res.unwanted, peer[0], peer[1], peer[2], peer[3]);
+    }
+    Ok(())
+}
