@@ -7,6 +7,10 @@ use sqlx::QueryBuilder;
 
 const BATCH: usize = 400;
 
+/// The intervals of one forecast in `[$2, $3)` (before/after views of an adjustment).
+const WINDOW_SQL: &str = "SELECT interval_start, volume, aht_seconds, volume_lower, volume_upper, adjusted_volume, adjusted_aht, holiday \
+     FROM forecast_intervals WHERE forecast_id = $1 AND interval_start >= $2 AND interval_start < $3";
+
 impl Store {
     /// Stores a new forecast version (previous versions are kept). Audited.
     pub async fn create_forecast(&self, f: &NewForecast, actor: &Actor) -> Result<Forecast> {
@@ -75,8 +79,7 @@ impl Store {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let before: Vec<ForecastInterval> = sqlx::query_as::<_, ForecastInterval>(
-                "SELECT interval_start, volume, aht_seconds, volume_lower, volume_upper, adjusted_volume, adjusted_aht, holiday \
-                 FROM forecast_intervals WHERE forecast_id = $1 AND interval_start >= $2 AND interval_start < $3")
+                WINDOW_SQL)
                 .bind(forecast_id).bind(adj.from_ts).bind(adj.to_ts).fetch_all(&mut *tx).await?;
             if before.is_empty() {
                 return Err(StoreError::Invalid("no forecast intervals in the adjustment window".into()));
@@ -94,8 +97,7 @@ impl Store {
                 .bind(forecast_id).bind(adj.from_ts).bind(adj.to_ts).bind(adj.volume_factor).bind(adj.volume_set).bind(adj.aht_factor)
                 .bind(&adj.reason).bind(actor.user_id).bind(Utc::now()).fetch_one(&mut *tx).await?;
             let after: Vec<ForecastInterval> = sqlx::query_as::<_, ForecastInterval>(
-                "SELECT interval_start, volume, aht_seconds, volume_lower, volume_upper, adjusted_volume, adjusted_aht, holiday \
-                 FROM forecast_intervals WHERE forecast_id = $1 AND interval_start >= $2 AND interval_start < $3")
+                WINDOW_SQL)
                 .bind(forecast_id).bind(adj.from_ts).bind(adj.to_ts).fetch_all(&mut *tx).await?;
             let total = |v: &[ForecastInterval]| serde_json::json!({
                 "intervals": v.len(),
