@@ -75,7 +75,12 @@ pub fn constant_staff(w: &DeferredWork) -> Result<DeferredStaffing, QueueingErro
     }
     let agents = best.ceil() as u32;
     let total_in: f64 = w.arrivals.iter().sum::<f64>() + w.backlog_due.iter().sum::<f64>();
-    let due_after_close = w.arrivals.iter().rev().take(w.deadline_intervals.min(w.arrivals.len())).sum();
+    let due_after_close = w
+        .arrivals
+        .iter()
+        .rev()
+        .take(w.deadline_intervals.min(w.arrivals.len()))
+        .sum();
     // FIFO fluid run at `agents`: what is left at close.
     let mut queue = 0.0;
     for t in 0..horizon {
@@ -105,7 +110,9 @@ mod tests {
     #[test]
     fn published_example() {
         // ALGORITHMS.md §5: hourly 08:00–20:00, h = 6 min, u = 0.9, D = 4 h → 8.426 → 9.
-        let arrivals = [50.0, 80.0, 120.0, 150.0, 150.0, 130.0, 120.0, 110.0, 100.0, 90.0, 60.0, 40.0];
+        let arrivals = [
+            50.0, 80.0, 120.0, 150.0, 150.0, 130.0, 120.0, 110.0, 100.0, 90.0, 60.0, 40.0,
+        ];
         let w = DeferredWork {
             arrivals: &arrivals,
             interval_seconds: 3600.0,
@@ -151,6 +158,13 @@ mod tests {
             backlog_due: &[],
         };
         assert!(constant_staff(&w).is_err());
-        assert!(constant_staff(&DeferredWork { handle_seconds: 0.0, arrivals: &[1.0], ..w }).is_err());
+        assert!(
+            constant_staff(&DeferredWork {
+                handle_seconds: 0.0,
+                arrivals: &[1.0],
+                ..w
+            })
+            .is_err()
+        );
     }
 }

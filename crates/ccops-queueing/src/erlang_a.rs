@@ -59,6 +59,20 @@ pub struct PalmMeasures {
 }
 
 impl PalmMeasures {
+    /// No traffic, or so many agents that Erlang B underflows.
+    fn nobody_waits(occupancy: f64) -> Self {
+        PalmMeasures {
+            p_wait: 0.0,
+            service_level: 1.0,
+            p_abandon: 0.0,
+            p_abandon_within_t: 0.0,
+            p_block: 0.0,
+            asa_answered_seconds: 0.0,
+            mean_wait_all_seconds: 0.0,
+            occupancy,
+        }
+    }
+
     /// Service level with abandons within T removed from the base (the KPI definition).
     pub fn service_level_excluding_short_abandons(&self) -> f64 {
         let base = 1.0 - self.p_abandon_within_t;
@@ -82,16 +96,7 @@ impl PalmMeasures {
 pub fn evaluate(n: u32, q: &PalmQueue) -> PalmMeasures {
     let a = q.arrival_rate * q.aht_seconds;
     if q.arrival_rate <= 0.0 {
-        return PalmMeasures {
-            p_wait: 0.0,
-            service_level: 1.0,
-            p_abandon: 0.0,
-            p_abandon_within_t: 0.0,
-            p_block: 0.0,
-            asa_answered_seconds: 0.0,
-            mean_wait_all_seconds: 0.0,
-            occupancy: 0.0,
-        };
+        return PalmMeasures::nobody_waits(0.0);
     }
     evaluate_with_reciprocal(n, q, reciprocal_b(n, a))
 }
@@ -182,19 +187,14 @@ pub fn evaluate_with_reciprocal(n: u32, q: &PalmQueue, r: f64) -> PalmMeasures {
     }
 
     // Below-n states weigh R − 1 = 1/B − 1 (scaled like the t's).
-    let low = if r.is_finite() { (r - 1.0) * scale } else { f64::INFINITY };
+    let low = if r.is_finite() {
+        (r - 1.0) * scale
+    } else {
+        f64::INFINITY
+    };
     if low.is_infinite() {
         // B underflowed: nobody ever waits.
-        return PalmMeasures {
-            p_wait: 0.0,
-            service_level: 1.0,
-            p_abandon: 0.0,
-            p_abandon_within_t: 0.0,
-            p_block: 0.0,
-            asa_answered_seconds: 0.0,
-            mean_wait_all_seconds: 0.0,
-            occupancy: q.arrival_rate * q.aht_seconds / n as f64,
-        };
+        return PalmMeasures::nobody_waits(q.arrival_rate * q.aht_seconds / n as f64);
     }
     let total = low + sum_t + blocked_t;
     let p_immediate = low / total;
@@ -203,14 +203,22 @@ pub fn evaluate_with_reciprocal(n: u32, q: &PalmQueue, r: f64) -> PalmMeasures {
     let p_abandon = sum_abandon / total;
     let p_served = (1.0 - p_abandon - p_block).max(0.0);
     let wait_served = sum_wait_served / total / theta;
-    let occupancy = if n == 0 { 0.0 } else { (q.arrival_rate * p_served * q.aht_seconds / n as f64).min(1.0) };
+    let occupancy = if n == 0 {
+        0.0
+    } else {
+        (q.arrival_rate * p_served * q.aht_seconds / n as f64).min(1.0)
+    };
     PalmMeasures {
         p_wait,
         service_level: p_immediate + sum_served_fast / total,
         p_abandon,
         p_abandon_within_t: sum_abandon_fast / total,
         p_block,
-        asa_answered_seconds: if p_served > 0.0 { wait_served / p_served } else { f64::INFINITY },
+        asa_answered_seconds: if p_served > 0.0 {
+            wait_served / p_served
+        } else {
+            f64::INFINITY
+        },
         mean_wait_all_seconds: (p_abandon * q.patience_seconds) / (1.0 - p_block).max(f64::MIN_POSITIVE),
         occupancy,
     }
@@ -232,7 +240,13 @@ mod tests {
 
     fn queue(patience: f64) -> PalmQueue {
         // ALGORITHMS.md §2: 300 calls / 30 min, AHT 240 s, T = 20 s.
-        PalmQueue { arrival_rate: 300.0 / 1800.0, aht_seconds: 240.0, patience_seconds: patience, sl_seconds: 20.0, lines: None }
+        PalmQueue {
+            arrival_rate: 300.0 / 1800.0,
+            aht_seconds: 240.0,
+            patience_seconds: patience,
+            sl_seconds: 20.0,
+            lines: None,
+        }
     }
 
     #[test]
@@ -261,7 +275,11 @@ mod tests {
             ok(m.occupancy, occ, 1e-4, "occupancy");
         }
         let m41 = evaluate(41, &queue(120.0));
-        assert!((m41.asa_answered_seconds - 6.8222).abs() < 1e-3, "{}", m41.asa_answered_seconds);
+        assert!(
+            (m41.asa_answered_seconds - 6.8222).abs() < 1e-3,
+            "{}",
+            m41.asa_answered_seconds
+        );
         assert!((1.0 - m41.p_abandon - 0.938416).abs() < 1e-6);
         assert!((evaluate(46, &queue(120.0)).asa_answered_seconds - 2.2524).abs() < 1e-3);
     }
@@ -280,10 +298,26 @@ mod tests {
     #[test]
     fn heavy_overload_and_huge_loads_stay_finite() {
         // 5,000 Erlangs with 1,000 agents, long patience: weights overflow without rescaling.
-        for (lambda, n, patience) in [(5000.0 / 300.0, 1000, 1800.0), (5000.0 / 120.0, 5100, 60.0), (1.0, 0, 30.0)] {
-            let q = PalmQueue { arrival_rate: lambda, aht_seconds: if n == 5100 { 120.0 } else { 300.0 }, patience_seconds: patience, sl_seconds: 20.0, lines: None };
+        for (lambda, n, patience) in [
+            (5000.0 / 300.0, 1000, 1800.0),
+            (5000.0 / 120.0, 5100, 60.0),
+            (1.0, 0, 30.0),
+        ] {
+            let q = PalmQueue {
+                arrival_rate: lambda,
+                aht_seconds: if n == 5100 { 120.0 } else { 300.0 },
+                patience_seconds: patience,
+                sl_seconds: 20.0,
+                lines: None,
+            };
             let m = evaluate(n, &q);
-            for v in [m.p_wait, m.service_level, m.p_abandon, m.occupancy, m.p_abandon_within_t] {
+            for v in [
+                m.p_wait,
+                m.service_level,
+                m.p_abandon,
+                m.occupancy,
+                m.p_abandon_within_t,
+            ] {
                 assert!(v.is_finite() && (-1e-12..=1.0 + 1e-12).contains(&v), "{m:?}");
             }
         }

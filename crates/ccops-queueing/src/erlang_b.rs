@@ -23,7 +23,12 @@ pub fn reciprocal_b(n: u32, a: f64) -> f64 {
     // Every term is positive: no cancellation.
     while k + 4 <= n {
         let kf = k as f64;
-        let (a1, a2, a3, a4) = ((kf + 1.0) * inv_a, (kf + 2.0) * inv_a, (kf + 3.0) * inv_a, (kf + 4.0) * inv_a);
+        let (a1, a2, a3, a4) = (
+            (kf + 1.0) * inv_a,
+            (kf + 2.0) * inv_a,
+            (kf + 3.0) * inv_a,
+            (kf + 4.0) * inv_a,
+        );
         let c0 = 1.0 + a4 * (1.0 + a3 * (1.0 + a2));
         let c1 = (a4 * a3) * (a2 * a1);
         r = c0 + c1 * r;
@@ -89,7 +94,11 @@ mod tests {
             (100, 80.0, 0.00399203),
         ];
         for (n, a, b) in cases {
-            assert!(close(erlang_b(n, a), b, 1e-5), "B({n},{a}) = {} want {b}", erlang_b(n, a));
+            assert!(
+                close(erlang_b(n, a), b, 1e-5),
+                "B({n},{a}) = {} want {b}",
+                erlang_b(n, a)
+            );
         }
     }
 
@@ -103,7 +112,12 @@ mod tests {
     #[test]
     fn large_loads_stay_finite_and_match_full_recursion() {
         for a in [150.0, 1000.0, 5000.0, 20000.0] {
-            for n in [(a * 0.9) as u32, a as u32, (a + 2.0 * f64::sqrt(a)) as u32, (a * 3.0) as u32] {
+            for n in [
+                (a * 0.9) as u32,
+                a as u32,
+                (a + 2.0 * f64::sqrt(a)) as u32,
+                (a * 3.0) as u32,
+            ] {
                 let fast = reciprocal_b(n, a);
                 // Full recursion from R(0) = 1 for comparison.
                 let mut r = 1.0;

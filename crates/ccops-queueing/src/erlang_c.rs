@@ -1,7 +1,7 @@
 //! Erlang C (M/M/n, infinite patience), ALGORITHMS.md §1.
 
-use crate::erlang_b::reciprocal_b;
 use crate::Performance;
+use crate::erlang_b::reciprocal_b;
 
 /// Probability that an arrival waits, `C(n, A)`; 1 when the queue is unstable (`n ≤ A`).
 pub fn p_wait(n: u32, a: f64) -> f64 {
@@ -154,7 +154,11 @@ mod tests {
     }
 
     fn sl_only(target: f64, t: f64) -> CTargets {
-        CTargets { service_level: Some((target, t)), max_asa_seconds: None, max_occupancy: None }
+        CTargets {
+            service_level: Some((target, t)),
+            max_asa_seconds: None,
+            max_occupancy: None,
+        }
     }
 
     #[test]
@@ -175,8 +179,14 @@ mod tests {
             assert!(close(p.asa_seconds, asa_s, 1e-3), "ASA({n}) = {}", p.asa_seconds);
             assert!(close(p.occupancy, occ, 1e-4));
         }
-        assert_eq!(min_agents(10.0, 180.0, &sl_only(0.8, 20.0), 1000).map(|s| s.agents), Some(14));
-        assert_eq!(min_agents(10.0, 180.0, &sl_only(0.9, 15.0), 1000).map(|s| s.agents), Some(15));
+        assert_eq!(
+            min_agents(10.0, 180.0, &sl_only(0.8, 20.0), 1000).map(|s| s.agents),
+            Some(14)
+        );
+        assert_eq!(
+            min_agents(10.0, 180.0, &sl_only(0.9, 15.0), 1000).map(|s| s.agents),
+            Some(15)
+        );
     }
 
     #[test]
@@ -208,13 +218,25 @@ mod tests {
     #[test]
     fn asa_and_occupancy_targets() {
         // A = 10: ASA(13) = 17.1 s, ASA(14) = 7.8 s → a 10 s ASA target needs 14.
-        let t = CTargets { service_level: None, max_asa_seconds: Some(10.0), max_occupancy: None };
+        let t = CTargets {
+            service_level: None,
+            max_asa_seconds: Some(10.0),
+            max_occupancy: None,
+        };
         assert_eq!(min_agents(10.0, 180.0, &t, 100).map(|s| s.agents), Some(14));
         // Occupancy cap 0.7 → n ≥ 10/0.7 = 14.3 → 15.
-        let t = CTargets { service_level: Some((0.8, 20.0)), max_asa_seconds: None, max_occupancy: Some(0.7) };
+        let t = CTargets {
+            service_level: Some((0.8, 20.0)),
+            max_asa_seconds: None,
+            max_occupancy: Some(0.7),
+        };
         assert_eq!(min_agents(10.0, 180.0, &t, 100).map(|s| s.agents), Some(15));
         // Exactly at the cap: A/n = cap is allowed.
-        let t = CTargets { service_level: None, max_asa_seconds: None, max_occupancy: Some(0.5) };
+        let t = CTargets {
+            service_level: None,
+            max_asa_seconds: None,
+            max_occupancy: Some(0.5),
+        };
         assert_eq!(min_agents(10.0, 180.0, &t, 100).map(|s| s.agents), Some(20));
     }
 

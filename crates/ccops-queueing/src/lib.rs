@@ -40,16 +40,18 @@ pub mod erlang_x;
 pub mod solver;
 
 pub use erlang_b::{erlang_b, reciprocal_b};
-pub use solver::{
-    Constraint, Model, Performance, SeatLimit, Staffing, StaffingCell, Targets, staff, what_if,
-};
+pub use solver::{Constraint, Model, Performance, SeatLimit, Staffing, StaffingCell, Targets, staff, what_if};
 
 /// Why a staffing question has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueueingError {
     /// An input is outside its domain (negative volume, AHT of zero, target above 1 …).
     #[error("{field} must be {expected}, got {value}")]
-    InvalidInput { field: &'static str, expected: &'static str, value: f64 },
+    InvalidInput {
+        field: &'static str,
+        expected: &'static str,
+        value: f64,
+    },
     /// No target to staff for.
     #[error("no target given: set a service level, ASA, abandonment or occupancy target")]
     NoTarget,
@@ -66,24 +68,44 @@ fn invalid(field: &'static str, expected: &'static str, value: f64) -> QueueingE
 }
 
 pub(crate) fn check_positive(field: &'static str, v: f64) -> Result<(), QueueingError> {
-    if v.is_finite() && v > 0.0 { Ok(()) } else { Err(invalid(field, "a positive number", v)) }
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, "a positive number", v))
+    }
 }
 
 pub(crate) fn check_non_negative(field: &'static str, v: f64) -> Result<(), QueueingError> {
-    if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(invalid(field, "zero or more", v)) }
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, "zero or more", v))
+    }
 }
 
 /// `0 < v ≤ 1`.
 pub(crate) fn check_fraction_open_closed(field: &'static str, v: f64) -> Result<(), QueueingError> {
-    if v > 0.0 && v <= 1.0 { Ok(()) } else { Err(invalid(field, "in (0, 1]", v)) }
+    if v > 0.0 && v <= 1.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, "in (0, 1]", v))
+    }
 }
 
 /// `0 < v < 1`.
 pub(crate) fn check_fraction_open(field: &'static str, v: f64) -> Result<(), QueueingError> {
-    if v > 0.0 && v < 1.0 { Ok(()) } else { Err(invalid(field, "in (0, 1)", v)) }
+    if v > 0.0 && v < 1.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, "in (0, 1)", v))
+    }
 }
 
 /// `0 ≤ v < 1`.
 pub(crate) fn check_fraction_closed_open(field: &'static str, v: f64) -> Result<(), QueueingError> {
-    if (0.0..1.0).contains(&v) { Ok(()) } else { Err(invalid(field, "in [0, 1)", v)) }
+    if (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid(field, "in [0, 1)", v))
+    }
 }

@@ -19,7 +19,10 @@
 use crate::erlang_a::{self, PalmQueue};
 use crate::erlang_c::{self, CTargets};
 use crate::erlang_x::{self, RedialQueue};
-use crate::{QueueingError, check_fraction_closed_open, check_fraction_open, check_fraction_open_closed, check_non_negative, check_positive};
+use crate::{
+    QueueingError, check_fraction_closed_open, check_fraction_open, check_fraction_open_closed, check_non_negative,
+    check_positive,
+};
 
 /// Queueing model of one cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,7 +34,11 @@ pub enum Model {
     /// Erlang A with a line limit (agents + waiting places; `None` = unlimited) and a redial
     /// probability for blocked and abandoned callers. Volume is fresh (first-attempt) demand;
     /// rates are over all attempts.
-    ErlangX { patience_seconds: f64, lines: Option<u32>, redial_probability: f64 },
+    ErlangX {
+        patience_seconds: f64,
+        lines: Option<u32>,
+        redial_probability: f64,
+    },
     /// Deferred work (email, tickets) due within the interval: agents = items·AHT / (L·u) with
     /// `u` the occupancy cap (default 1). Window deadlines: [`crate::deferred::constant_staff`].
     Deferred,
@@ -54,7 +61,13 @@ pub struct StaffingCell {
 impl StaffingCell {
     /// A voice cell (concurrency 1).
     pub fn voice(volume: f64, interval_seconds: f64, aht_seconds: f64, model: Model) -> Self {
-        StaffingCell { volume, interval_seconds, aht_seconds, model, concurrency: 1 }
+        StaffingCell {
+            volume,
+            interval_seconds,
+            aht_seconds,
+            model,
+            concurrency: 1,
+        }
     }
 
     /// Offered load in Erlangs (in slots for chat).
@@ -68,12 +81,20 @@ impl StaffingCell {
         check_positive("interval_seconds", self.interval_seconds)?;
         check_positive("aht_seconds", self.aht_seconds)?;
         if self.concurrency == 0 {
-            return Err(QueueingError::InvalidInput { field: "concurrency", expected: "at least 1", value: 0.0 });
+            return Err(QueueingError::InvalidInput {
+                field: "concurrency",
+                expected: "at least 1",
+                value: 0.0,
+            });
         }
         match self.model {
             Model::ErlangC | Model::Deferred => {}
             Model::ErlangA { patience_seconds } => check_positive("patience_seconds", patience_seconds)?,
-            Model::ErlangX { patience_seconds, redial_probability, .. } => {
+            Model::ErlangX {
+                patience_seconds,
+                redial_probability,
+                ..
+            } => {
                 check_positive("patience_seconds", patience_seconds)?;
                 check_fraction_closed_open("redial_probability", redial_probability)?;
             }
@@ -171,7 +192,15 @@ pub struct Performance {
 
 impl Performance {
     pub(crate) fn idle(agents: u32) -> Self {
-        Performance { agents, service_level: 1.0, asa_seconds: 0.0, occupancy: 0.0, abandon_rate: 0.0, p_wait: 0.0, stable: true }
+        Performance {
+            agents,
+            service_level: 1.0,
+            asa_seconds: 0.0,
+            occupancy: 0.0,
+            abandon_rate: 0.0,
+            p_wait: 0.0,
+            stable: true,
+        }
     }
 }
 
@@ -238,7 +267,12 @@ pub fn staff(cell: &StaffingCell, targets: &Targets) -> Result<Staffing, Queuein
     }
     let a = cell.load();
     let found = if cell.volume == 0.0 {
-        Found { slots: 0, fractional: 0.0, binding: Constraint::NoVolume, at_slots: Performance::idle(0) }
+        Found {
+            slots: 0,
+            fractional: 0.0,
+            binding: Constraint::NoVolume,
+            at_slots: Performance::idle(0),
+        }
     } else {
         match cell.model {
             Model::ErlangC => erlang_c_slots(a, cell.aht_seconds, targets)?,
@@ -249,7 +283,11 @@ pub fn staff(cell: &StaffingCell, targets: &Targets) -> Result<Staffing, Queuein
     let c = cell.concurrency;
     let agents = found.slots.div_ceil(c);
     // Chat rounds slots up to whole agents: evaluate the slots they bring.
-    let performance = if agents * c == found.slots { found.at_slots } else { evaluate_slots(cell, agents * c, targets.sl_seconds)? };
+    let performance = if agents * c == found.slots {
+        found.at_slots
+    } else {
+        evaluate_slots(cell, agents * c, targets.sl_seconds)?
+    };
     let performance = Performance { agents, ..performance };
     let (fractional_slots, binding) = (found.fractional, found.binding);
     let agents_fractional = fractional_slots / c as f64;
@@ -257,7 +295,11 @@ pub fn staff(cell: &StaffingCell, targets: &Targets) -> Result<Staffing, Queuein
     let seat_limit = match targets.seats {
         Some(seats) if agents > seats => {
             let at = evaluate_slots(cell, seats * c, targets.sl_seconds)?;
-            Some(SeatLimit { seats, shortfall: agents - seats, at_seats: Performance { agents: seats, ..at } })
+            Some(SeatLimit {
+                seats,
+                shortfall: agents - seats,
+                at_seats: Performance { agents: seats, ..at },
+            })
         }
         _ => None,
     };
@@ -304,7 +346,11 @@ fn evaluate_slots(cell: &StaffingCell, slots: u32, sl_seconds: f64) -> Result<Pe
         Model::ErlangA { patience_seconds } => {
             erlang_a::evaluate(slots, &palm_queue(cell, patience_seconds, None, sl_seconds)).performance(slots)
         }
-        Model::ErlangX { patience_seconds, lines, redial_probability } => {
+        Model::ErlangX {
+            patience_seconds,
+            lines,
+            redial_probability,
+        } => {
             let q = RedialQueue {
                 fresh_arrival_rate: cell.volume / cell.interval_seconds,
                 aht_seconds: cell.aht_seconds,
@@ -316,7 +362,10 @@ fn evaluate_slots(cell: &StaffingCell, slots: u32, sl_seconds: f64) -> Result<Pe
             };
             let m = erlang_x::evaluate_with_redials(slots, &q)?.measures;
             // Blocked attempts are lost contacts too.
-            Performance { abandon_rate: m.p_abandon + m.p_block, ..m.performance(slots) }
+            Performance {
+                abandon_rate: m.p_abandon + m.p_block,
+                ..m.performance(slots)
+            }
         }
     })
 }
@@ -342,7 +391,12 @@ fn erlang_c_slots(a: f64, aht: f64, t: &Targets) -> Result<Found, QueueingError>
     let hi = erlang_c::performance_from_reciprocal(s.agents, a, aht, t.sl_seconds, s.r);
     let lo = erlang_c::performance_from_reciprocal(s.agents - 1, a, aht, t.sl_seconds, s.r_prev);
     let (fractional, binding) = fractional(t, &lo, &hi, a);
-    Ok(Found { slots: s.agents, fractional, binding, at_slots: hi })
+    Ok(Found {
+        slots: s.agents,
+        fractional,
+        binding,
+        at_slots: hi,
+    })
 }
 
 fn deferred_slots(a: f64, t: &Targets) -> Found {
@@ -352,7 +406,12 @@ fn deferred_slots(a: f64, t: &Targets) -> Found {
     if a / n as f64 > u {
         n += 1;
     }
-    Found { slots: n, fractional: need, binding: Constraint::Occupancy, at_slots: deferred_performance(a, n) }
+    Found {
+        slots: n,
+        fractional: need,
+        binding: Constraint::Occupancy,
+        at_slots: deferred_performance(a, n),
+    }
 }
 
 /// Deferred rows: the share of the interval's items that the agents clear within it.
@@ -389,7 +448,12 @@ fn palm_slots(cell: &StaffingCell, a: f64, t: &Targets) -> Result<Found, Queuein
     let eval = |n: u32| evaluate_slots(cell, n, t.sl_seconds);
     let found = |lo: &Performance, hi: Performance| {
         let (fractional, binding) = fractional(t, lo, &hi, a);
-        Found { slots: hi.agents, fractional, binding, at_slots: hi }
+        Found {
+            slots: hi.agents,
+            fractional,
+            binding,
+            at_slots: hi,
+        }
     };
     let mut n = start.clamp(1, limit.max(1));
     let mut p = eval(n)?;
@@ -458,7 +522,11 @@ fn fractional(t: &Targets, lo: &Performance, hi: &Performance, a: f64) -> (f64, 
     if let Some(max) = t.max_occupancy
         && !(lo.stable && lo.occupancy <= max)
     {
-        let x = if lo.stable { cross(lo.occupancy, hi.occupancy, max) } else { (a / max).clamp(x_lo, n_hi) };
+        let x = if lo.stable {
+            cross(lo.occupancy, hi.occupancy, max)
+        } else {
+            (a / max).clamp(x_lo, n_hi)
+        };
         consider(x, Constraint::Occupancy);
     }
     best
@@ -486,32 +554,60 @@ mod tests {
 
     #[test]
     fn shrinkage_divides() {
-        let t = Targets { shrinkage: 0.3, ..Targets::default() };
+        let t = Targets {
+            shrinkage: 0.3,
+            ..Targets::default()
+        };
         let s = staff(&cell(100.0, 30.0, 180.0, Model::ErlangC), &t).unwrap();
         assert!((s.scheduled_agents - 20.0).abs() < 1e-12); // 14 / 0.7, not 14 × 1.3
     }
 
     #[test]
     fn erlang_a_cell() {
-        let m = Model::ErlangA { patience_seconds: 120.0 };
+        let m = Model::ErlangA {
+            patience_seconds: 120.0,
+        };
         let s = staff(&cell(300.0, 30.0, 240.0, m), &Targets::default()).unwrap();
         assert_eq!(s.agents, 41);
         // Erlang C on the same load needs 46.
-        assert_eq!(staff(&cell(300.0, 30.0, 240.0, Model::ErlangC), &Targets::default()).unwrap().agents, 46);
+        assert_eq!(
+            staff(&cell(300.0, 30.0, 240.0, Model::ErlangC), &Targets::default())
+                .unwrap()
+                .agents,
+            46
+        );
         // An abandonment ceiling of 3 % binds: P(Ab) at 45 = 0.026414, at 44 > 3 %.
-        let t = Targets { max_abandon_rate: Some(0.03), ..Targets::default() };
+        let t = Targets {
+            max_abandon_rate: Some(0.03),
+            ..Targets::default()
+        };
         let s = staff(&cell(300.0, 30.0, 240.0, m), &t).unwrap();
         assert_eq!(s.binding, Constraint::Abandonment);
         assert!(s.performance.abandon_rate <= 0.03);
-        assert!(what_if(&cell(300.0, 30.0, 240.0, m), s.agents - 1, 20.0).unwrap().abandon_rate > 0.03);
+        assert!(
+            what_if(&cell(300.0, 30.0, 240.0, m), s.agents - 1, 20.0)
+                .unwrap()
+                .abandon_rate
+                > 0.03
+        );
     }
 
     #[test]
     fn chat_concurrency_table() {
         // ALGORITHMS.md §4: 120 chats / 30 min, 80 % within 60 s, Erlang C on slots.
-        let t = Targets { sl_seconds: 60.0, ..Targets::default() };
-        for (c, aht, slots, agents, sl) in [(1, 360.0, 28, 28, 0.828961), (2, 450.0, 35, 18, 0.853890), (3, 540.0, 41, 14, 0.816380)] {
-            let chat = StaffingCell { concurrency: c, ..cell(120.0, 30.0, aht, Model::ErlangC) };
+        let t = Targets {
+            sl_seconds: 60.0,
+            ..Targets::default()
+        };
+        for (c, aht, slots, agents, sl) in [
+            (1, 360.0, 28, 28, 0.828961),
+            (2, 450.0, 35, 18, 0.853890),
+            (3, 540.0, 41, 14, 0.816380),
+        ] {
+            let chat = StaffingCell {
+                concurrency: c,
+                ..cell(120.0, 30.0, aht, Model::ErlangC)
+            };
             let s = staff(&chat, &t).unwrap();
             assert_eq!(s.agents, agents, "c = {c}");
             let at_slots = erlang_c::service_level(slots, chat.load(), aht, 60.0);
@@ -522,33 +618,71 @@ mod tests {
 
     #[test]
     fn seats_report_shortfall_and_best_service() {
-        let t = Targets { seats: Some(12), ..Targets::default() };
+        let t = Targets {
+            seats: Some(12),
+            ..Targets::default()
+        };
         let s = staff(&cell(100.0, 30.0, 180.0, Model::ErlangC), &t).unwrap();
         assert_eq!(s.agents, 14); // the need is never silently capped
         let lim = s.seat_limit.expect("short of seats");
         assert_eq!(lim.shortfall, 2);
         assert!((lim.at_seats.service_level - 0.640158).abs() < 1e-6);
         // Seats at or above the need: nothing to report.
-        let t = Targets { seats: Some(14), ..Targets::default() };
-        assert!(staff(&cell(100.0, 30.0, 180.0, Model::ErlangC), &t).unwrap().seat_limit.is_none());
+        let t = Targets {
+            seats: Some(14),
+            ..Targets::default()
+        };
+        assert!(
+            staff(&cell(100.0, 30.0, 180.0, Model::ErlangC), &t)
+                .unwrap()
+                .seat_limit
+                .is_none()
+        );
     }
 
     #[test]
     fn zero_volume_and_bad_input() {
         let s = staff(&cell(0.0, 15.0, 180.0, Model::ErlangC), &Targets::default()).unwrap();
-        assert_eq!((s.agents, s.agents_fractional, s.binding), (0, 0.0, Constraint::NoVolume));
+        assert_eq!(
+            (s.agents, s.agents_fractional, s.binding),
+            (0, 0.0, Constraint::NoVolume)
+        );
         assert!(staff(&cell(-1.0, 15.0, 180.0, Model::ErlangC), &Targets::default()).is_err());
         assert!(staff(&cell(10.0, 15.0, 0.0, Model::ErlangC), &Targets::default()).is_err());
-        let t = Targets { service_level: Some(1.0), ..Targets::default() };
+        let t = Targets {
+            service_level: Some(1.0),
+            ..Targets::default()
+        };
         assert!(staff(&cell(10.0, 15.0, 180.0, Model::ErlangC), &t).is_err());
-        let none = Targets { service_level: None, ..Targets::default() };
-        assert_eq!(staff(&cell(10.0, 15.0, 180.0, Model::ErlangC), &none), Err(QueueingError::NoTarget));
+        let none = Targets {
+            service_level: None,
+            ..Targets::default()
+        };
+        assert_eq!(
+            staff(&cell(10.0, 15.0, 180.0, Model::ErlangC), &none),
+            Err(QueueingError::NoTarget)
+        );
     }
 
     #[test]
     fn erlang_x_cell_with_redials_needs_more_than_erlang_a() {
-        let a = staff(&cell(300.0, 30.0, 240.0, Model::ErlangA { patience_seconds: 120.0 }), &Targets::default()).unwrap();
-        let x = Model::ErlangX { patience_seconds: 120.0, lines: Some(60), redial_probability: 0.5 };
+        let a = staff(
+            &cell(
+                300.0,
+                30.0,
+                240.0,
+                Model::ErlangA {
+                    patience_seconds: 120.0,
+                },
+            ),
+            &Targets::default(),
+        )
+        .unwrap();
+        let x = Model::ErlangX {
+            patience_seconds: 120.0,
+            lines: Some(60),
+            redial_probability: 0.5,
+        };
         let s = staff(&cell(300.0, 30.0, 240.0, x), &Targets::default()).unwrap();
         assert!(s.agents >= a.agents, "{} vs {}", s.agents, a.agents);
         assert!(s.performance.service_level >= 0.8);
@@ -556,7 +690,11 @@ mod tests {
 
     #[test]
     fn deferred_rows_are_workload() {
-        let t = Targets { service_level: None, max_occupancy: Some(0.9), ..Targets::default() };
+        let t = Targets {
+            service_level: None,
+            max_occupancy: Some(0.9),
+            ..Targets::default()
+        };
         // 100 emails of 6 min in an hour at 90 % → 11.11 agents → 12.
         let s = staff(&cell(100.0, 60.0, 360.0, Model::Deferred), &t).unwrap();
         assert_eq!(s.agents, 12);

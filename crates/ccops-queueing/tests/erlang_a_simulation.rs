@@ -4,7 +4,7 @@
 //! the queue can be simulated caller by caller: the wait is the time until the earliest server is
 //! free; a caller whose patience is shorter leaves without taking a server.
 
-use ccops_queueing::erlang_a::{PalmQueue, evaluate};
+use ccops_queueing::erlang_a::{PalmMeasures, PalmQueue, evaluate};
 
 /// xorshift64* — enough randomness for a test, no dependency.
 struct Rng(u64);
@@ -66,37 +66,46 @@ fn simulate(agents: usize, q: &PalmQueue, callers: usize, seed: u64) -> Observed
 #[test]
 fn erlang_a_matches_simulation() {
     // ALGORITHMS.md §2 queue: 300 calls / 30 min, AHT 240 s, patience 120 s, T = 20 s.
-    let q = PalmQueue { arrival_rate: 1.0 / 6.0, aht_seconds: 240.0, patience_seconds: 120.0, sl_seconds: 20.0, lines: None };
+    let q = PalmQueue {
+        arrival_rate: 1.0 / 6.0,
+        aht_seconds: 240.0,
+        patience_seconds: 120.0,
+        sl_seconds: 20.0,
+        lines: None,
+    };
     for (agents, seed) in [(38usize, 7u64), (42, 11)] {
         let exact = evaluate(agents as u32, &q);
         let sim = simulate(agents, &q, 3_000_000, seed);
+        agree(&format!("n={agents}"), &sim, &exact, true);
+    }
+}
+
+/// Simulated and exact measures agree within the simulation's noise.
+fn agree(case: &str, sim: &Observed, exact: &PalmMeasures, check_asa: bool) {
+    let close = |what: &str, got: f64, want: f64, tol: f64| {
         assert!(
-            (sim.service_level - exact.service_level).abs() < 0.01,
-            "n={agents}: simulated SL {} vs Erlang A {}",
-            sim.service_level,
-            exact.service_level
+            (got - want).abs() < tol,
+            "{case}: simulated {what} {got} vs Erlang A {want}"
         );
-        assert!(
-            (sim.abandon_rate - exact.p_abandon).abs() < 0.006,
-            "n={agents}: simulated abandonment {} vs {}",
-            sim.abandon_rate,
-            exact.p_abandon
-        );
-        assert!(
-            (sim.asa_answered - exact.asa_answered_seconds).abs() < 0.8,
-            "n={agents}: simulated ASA {} vs {}",
-            sim.asa_answered,
-            exact.asa_answered_seconds
-        );
+    };
+    close("SL", sim.service_level, exact.service_level, 0.01);
+    close("abandonment", sim.abandon_rate, exact.p_abandon, 0.006);
+    if check_asa {
+        close("ASA", sim.asa_answered, exact.asa_answered_seconds, 0.8);
     }
 }
 
 #[test]
 fn short_patience_is_still_erlang_a() {
     // Few agents, impatient callers: most of the mass is in the queue.
-    let q = PalmQueue { arrival_rate: 0.05, aht_seconds: 180.0, patience_seconds: 30.0, sl_seconds: 15.0, lines: None };
+    let q = PalmQueue {
+        arrival_rate: 0.05,
+        aht_seconds: 180.0,
+        patience_seconds: 30.0,
+        sl_seconds: 15.0,
+        lines: None,
+    };
     let exact = evaluate(7, &q);
     let sim = simulate(7, &q, 300_000, 3);
-    assert!((sim.service_level - exact.service_level).abs() < 0.01, "{} vs {}", sim.service_level, exact.service_level);
-    assert!((sim.abandon_rate - exact.p_abandon).abs() < 0.006, "{} vs {}", sim.abandon_rate, exact.p_abandon);
+    agree("n=7, short patience", &sim, &exact, false);
 }

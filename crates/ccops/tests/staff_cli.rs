@@ -10,6 +10,16 @@ fn ccops(args: &[&str]) -> Output {
         .expect("ccops runs")
 }
 
+/// `ccops staff --input IN [--output OUT] EXTRA…`
+fn staff(input: &Path, output: Option<&Path>, extra: &[&str]) -> Output {
+    let mut args = vec!["staff", "--input", input.to_str().expect("utf-8 path")];
+    if let Some(o) = output {
+        args.extend(["--output", o.to_str().expect("utf-8 path")]);
+    }
+    args.extend(extra);
+    ccops(&args)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write test input");
@@ -53,13 +63,7 @@ fn staffs_a_good_file_and_keeps_extra_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = write(dir.path(), "in.csv", GOOD);
     let output = dir.path().join("out.csv");
-    let o = ccops(&[
-        "staff",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-    ]);
+    let o = staff(&input, Some(&output), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&std::fs::read_to_string(&output).expect("output written"));
     assert_eq!(rows.len(), 6);
@@ -100,17 +104,11 @@ fn global_flags_are_defaults_and_json_output_parses() {
          q,2026-02-16T09:00,30,100,180,\n\
          q,2026-02-16T09:30,30,100,180,0.8\n",
     );
-    let o = ccops(&[
-        "staff",
-        "--input",
-        input.to_str().unwrap(),
-        "--format",
-        "json",
-        "--sl-target",
-        "0.9",
-        "--sl-seconds",
-        "15",
-    ]);
+    let o = staff(
+        &input,
+        None,
+        &["--format", "json", "--sl-target", "0.9", "--sl-seconds", "15"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     let rows = v.as_array().expect("array");
@@ -161,13 +159,7 @@ fn malformed_inputs_fail_with_location_and_no_output() {
         let dir = tempfile::tempdir().expect("tempdir");
         let input = write(dir.path(), "bad.csv", &text);
         let output = dir.path().join("out.csv");
-        let o = ccops(&[
-            "staff",
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            output.to_str().unwrap(),
-        ]);
+        let o = staff(&input, Some(&output), &[]);
         assert!(!o.status.success(), "accepted: {text}");
         let err = stderr(&o);
         assert!(err.contains(want), "want `{want}` in: {err}");
@@ -192,7 +184,7 @@ fn bad_flags_and_missing_file_fail() {
         "in.csv",
         "queue,interval_start,interval_minutes,volume,aht_seconds\n",
     );
-    let o = ccops(&["staff", "--input", input.to_str().unwrap(), "--sl-target", "1.5"]);
+    let o = staff(&input, None, &["--sl-target", "1.5"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("sl_target must be in (0, 1)"), "{}", stderr(&o));
 }
@@ -212,15 +204,7 @@ fn long_files_stream_in_order_and_locate_late_errors() {
     }
     let input = write(dir.path(), "long.csv", &text);
     let output = dir.path().join("out.csv");
-    let o = ccops(&[
-        "staff",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-        "--threads",
-        "3",
-    ]);
+    let o = staff(&input, Some(&output), &["--threads", "3"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&std::fs::read_to_string(&output).unwrap());
     assert_eq!(rows.len(), 30_000);
@@ -233,13 +217,7 @@ fn long_files_stream_in_order_and_locate_late_errors() {
     text.push_str("q,2026-02-16T09:00,15,-1,180,30000\n");
     let input = write(dir.path(), "long_bad.csv", &text);
     let bad_out = dir.path().join("bad_out.csv");
-    let o = ccops(&[
-        "staff",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        bad_out.to_str().unwrap(),
-    ]);
+    let o = staff(&input, Some(&bad_out), &[]);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("long_bad.csv:30002: column `volume`: negative volume -1"),
@@ -259,7 +237,7 @@ fn awkward_but_valid_csv() {
                 q,2026-02-16T09:30,30,100,180,\"two\nlines, and \"\"quotes\"\"\"\r\n\
                 q,2026-02-16T10:00,30,100,180,last";
     let input = write(dir.path(), "in.csv", text);
-    let o = ccops(&["staff", "--input", input.to_str().unwrap()]);
+    let o = staff(&input, None, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&String::from_utf8(o.stdout).unwrap());
     assert_eq!(rows.len(), 3);
@@ -268,7 +246,7 @@ fn awkward_but_valid_csv() {
     // Line numbers count physical lines, including the blank one and the quoted newline.
     let bad = text.replace("10:00,30,100", "10:00,30,-1");
     let input = write(dir.path(), "bad.csv", &bad);
-    let o = ccops(&["staff", "--input", input.to_str().unwrap()]);
+    let o = staff(&input, None, &[]);
     assert!(
         stderr(&o).contains("bad.csv:6: column `volume`: negative volume -1"),
         "{}",
@@ -310,7 +288,7 @@ fn real_year_of_arrivals() {
         text.push_str(&format!("{},{},6,{},200\n", f[1], f[0], f[2]));
     }
     let input = write(dir.path(), "bank.csv", &text);
-    let o = ccops(&["staff", "--input", input.to_str().unwrap()]);
+    let o = staff(&input, None, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (h, rows) = table(&String::from_utf8(o.stdout).unwrap());
     assert_eq!(rows.len(), 87_600);
