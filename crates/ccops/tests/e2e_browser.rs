@@ -1,4 +1,4 @@
-//! End-to-end test in a real browser: starts `ccops demo` (fresh data directory, free port),
+//! End-to-end test in a real browser: starts `ccops demo --small` (fresh data directory, free port),
 //! drives headless Chromium through chromedriver, and saves screenshots.
 //!
 //! - planner flow: log in, open the forecast, generate a roster (background job), publish it;
@@ -46,8 +46,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-/// Demo logins as printed by `ccops demo` (`role  user / password` lines); falls back to the
-/// documented defaults.
+/// A demo login as printed by `ccops demo`.
 #[derive(Debug, Clone)]
 struct Login {
     user: String,
@@ -58,7 +57,8 @@ struct Login {
 /// so far (logins), and the guard.
 fn start_demo(data_dir: &Path) -> (String, String, Guard) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ccops"))
-        .args(["demo", "--no-browser", "--port", "0", "--data-dir"])
+        // A small center and a short roster search keep the test under a couple of minutes.
+        .args(["demo", "--small", "--no-floor", "--port", "0", "--roster-seconds", "5", "--data-dir"])
         .arg(data_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -82,25 +82,21 @@ fn start_demo(data_dir: &Path) -> (String, String, Guard) {
             seen = s;
         }
         let url = seen.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:") || w.starts_with("http://localhost:"));
-        // The logins are printed after the URL; give them a moment.
-        if let Some(url) = url.filter(|_| seen.contains("agent")) {
-            std::thread::sleep(Duration::from_millis(300));
-            while let Ok(s) = rx.try_recv() {
-                seen = s;
-            }
+        // The logins are printed before the URL line.
+        if let Some(url) = url {
             return (url.trim_end_matches('/').to_string(), seen, guard);
         }
     }
     panic!("ccops demo did not print a URL within 240 s; output so far:\n{seen}");
 }
 
-/// Finds `role … user / password` in the demo's output.
+/// Finds the login line `  <role> <user> <password> <display name>` in the demo's output.
 fn login_for(output: &str, role: &str) -> Login {
     for line in output.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if let Some(i) = words.iter().position(|w| w.trim_end_matches(':') == role) {
-            if let (Some(u), Some("/"), Some(p)) = (words.get(i + 1), words.get(i + 2).copied(), words.get(i + 3)) {
-                return Login { user: u.to_string(), password: p.to_string() };
+        if let [r, user, password, ..] = words.as_slice() {
+            if *r == role {
+                return Login { user: user.to_string(), password: password.to_string() };
             }
         }
     }
@@ -180,17 +176,32 @@ async fn planner_and_agent_flows_in_headless_chromium() {
             .expect("spawn chromedriver"),
     );
     let c = start_browser(port, &tmp.path().join("profile")).await;
-    let result = flows(&c, &base, &output, &shots).await;
+    let result = flows(&c, &base, &output, &shots, &tmp.path().join("data")).await;
     let _ = c.close().await;
     result.expect("browser flows");
     eprintln!("screenshots in {}", shots.display());
 }
 
-async fn flows(c: &Client, base: &str, output: &str, shots: &Path) -> Result<(), String> {
-    // --- planner -------------------------------------------------------------------------------
-    let planner = login_for(output, "planner");
+async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Path) -> Result<(), String> {
+    // --- admin: load the demo's scheduling rules (written next to its database) ---------------
     c.goto(&format!("{base}/login")).await.map_err(|e| e.to_string())?;
     shot(c, shots, "01-login").await;
+    let admin = login_for(output, "admin");
+    login(c, base, &admin).await;
+    if let Ok(rules) = std::fs::read_to_string(data_dir.join("rules.toml")) {
+        c.goto(&format!("{base}/admin/rules")).await.map_err(|e| e.to_string())?;
+        c.execute("document.querySelector('#admin-form textarea').value = arguments[0];", vec![serde_json::json!(rules)])
+            .await
+            .map_err(|e| e.to_string())?;
+        c.find(Locator::Css("#admin-form button[type=submit]")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+        c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#flash-ok")).await.map_err(|e| format!("rules not saved: {e}"))?;
+    }
+    c.goto(&format!("{base}/admin/users")).await.map_err(|e| e.to_string())?;
+    shot(c, shots, "12-admin-users").await;
+    logout(c).await;
+
+    // --- planner -------------------------------------------------------------------------------
+    let planner = login_for(output, "planner");
     login(c, base, &planner).await;
     shot(c, shots, "02-planner-home").await;
 
@@ -207,17 +218,24 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path) -> Result<(),
     shot(c, shots, "04-staffing").await;
 
     c.goto(&format!("{base}/planner/roster")).await.map_err(|e| e.to_string())?;
+    // A quick search: a debug build explores far fewer moves per second than a release one.
+    c.execute("document.querySelector('#roster-effort').value = '20000';", vec![]).await.map_err(|e| e.to_string())?;
     c.find(Locator::Css("#generate-roster")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
-    // The job runs in the background; the progress fragment polls until it links the result.
-    let link = c
+    // The job runs in the background; the progress fragment polls until it is done (with a
+    // link to the result) or failed (with the reason).
+    let end = c
         .wait()
         .at_most(Duration::from_secs(300))
         .every(Duration::from_millis(500))
-        .for_element(Locator::Css("#job-result"))
+        .for_element(Locator::Css("#job-result, .job.failed, .job.cancelled, #ui-error"))
         .await
         .map_err(|e| format!("roster job did not finish: {e}"))?;
     shot(c, shots, "05-roster-job-done").await;
-    link.click().await.map_err(|e| e.to_string())?;
+    if end.attr("id").await.map_err(|e| e.to_string())?.as_deref() != Some("job-result") {
+        let why = text_of(c, "#job").await;
+        return Err(format!("roster job did not succeed: {why}"));
+    }
+    end.click().await.map_err(|e| e.to_string())?;
     c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#publish-roster")).await.map_err(|e| e.to_string())?;
     c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".gantt-box svg")).await.map_err(|e| e.to_string())?;
     shot(c, shots, "06-roster-draft").await;

@@ -1,10 +1,10 @@
 //! Administration (admins only): users and roles, tenants, queues, skills, scheduling rules.
 //! One generic page: a table of what exists and a form to add one more.
 
-use super::{check_csrf, see_other, Page, UiError, UiResult};
+use super::{check_csrf, see_other, Flash, Page, UiError, UiResult};
 use crate::auth::{CurrentUser, Role};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Form, Router};
@@ -55,7 +55,13 @@ fn admin_only(user: &CurrentUser, headers: &HeaderMap, tab: &str) -> Result<(), 
     if TABS.contains(&tab) { Ok(()) } else { Err(UiError::not_found().in_lang(lang)) }
 }
 
-async fn show(State(state): State<AppState>, headers: HeaderMap, user: CurrentUser, Path(tab): Path<String>) -> UiResult {
+#[derive(serde::Deserialize, Default)]
+struct ShowQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn show(State(state): State<AppState>, headers: HeaderMap, user: CurrentUser, Path(tab): Path<String>, Query(q): Query<ShowQuery>) -> UiResult {
     admin_only(&user, &headers, &tab)?;
     let path = format!("/admin/{tab}");
     let page = Page::new(&headers, Some(&user), &path);
@@ -130,7 +136,7 @@ async fn show(State(state): State<AppState>, headers: HeaderMap, user: CurrentUs
         ),
         _ => {
             let rules = crate::api::org::scheduling_settings(&state).await?.rules_toml;
-            (vec!["rules"], Vec::new(), vec![Field { value: rules, ..field("rules", "textarea", true) }])
+            (Vec::new(), Vec::new(), vec![Field { value: rules, ..field("rules", "textarea", true) }])
         }
     };
     page.render(
@@ -139,7 +145,7 @@ async fn show(State(state): State<AppState>, headers: HeaderMap, user: CurrentUs
         context! {
             tabs => TABS.to_vec(), current => tab, columns, rows, form => super::render::value(&form),
         },
-        vec![],
+        q.saved.map(|_| Flash { kind: "ok", text: page.t("admin.saved") }).into_iter().collect(),
     )
 }
 
@@ -212,5 +218,5 @@ async fn create(
             store.audit(&actor, "update", "setting", RULES_SETTING, before.map(serde_json::Value::from), Some(serde_json::Value::from(text))).await?;
         }
     }
-    Ok(see_other(&format!("/admin/{tab}")))
+    Ok(see_other(&format!("/admin/{tab}?saved=1")))
 }

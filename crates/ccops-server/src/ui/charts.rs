@@ -75,14 +75,24 @@ pub fn forecast_chart(
     let band: Vec<(NaiveDateTime, f64, f64)> =
         forecast.iter().filter_map(|p| Some((p.at, p.p10?, p.p90?))).collect();
     if !band.is_empty() {
+        // One closed shape per run of consecutive intervals (the band breaks where data does).
+        let gap = typical_step(&band.iter().map(|b| b.0).collect::<Vec<_>>()) * 2;
         let mut d = String::new();
-        for (i, (t, _, hi)) in band.iter().enumerate() {
-            let _ = write!(d, "{}{:.1},{:.1} ", if i == 0 { "M" } else { "L" }, frame.x(*t), frame.y(*hi));
+        let mut run_start = 0;
+        for i in 1..=band.len() {
+            if i == band.len() || band[i].0 - band[i - 1].0 > gap {
+                let run = &band[run_start..i];
+                for (j, (t, _, hi)) in run.iter().enumerate() {
+                    let _ = write!(d, "{}{:.1},{:.1} ", if j == 0 { "M" } else { "L" }, frame.x(*t), frame.y(*hi));
+                }
+                for (t, lo, _) in run.iter().rev() {
+                    let _ = write!(d, "L{:.1},{:.1} ", frame.x(*t), frame.y(*lo));
+                }
+                d.push_str("Z ");
+                run_start = i;
+            }
         }
-        for (t, lo, _) in band.iter().rev() {
-            let _ = write!(d, "L{:.1},{:.1} ", frame.x(*t), frame.y(*lo));
-        }
-        let _ = write!(svg, r##"<path class="band" d="{}Z" fill="#7aa6d8" fill-opacity="0.3" stroke="none"/>"##, d.trim_end());
+        let _ = write!(svg, r##"<path class="band" d="{}" fill="#7aa6d8" fill-opacity="0.3" stroke="none"/>"##, d.trim_end());
     }
     frame.polyline(&mut svg, history.iter().copied(), "history", "#555", "");
     frame.polyline(&mut svg, forecast.iter().map(|p| (p.at, p.value)), "forecast", "#1f5fa8", "");
@@ -123,8 +133,10 @@ pub fn coverage_chart(
     let frame = Frame::new(width, height, from, to, 0.0, ymax);
     frame.grid(&mut svg);
     // Shortfall: an interval is short when scheduled (as a step value) is below required.
-    for (i, (t, req)) in required.iter().enumerate() {
-        let end = required.get(i + 1).map(|p| p.0).unwrap_or(to);
+    // Without a scheduled series there is nothing to compare, so nothing is marked.
+    let req_step = typical_step(&required.iter().map(|p| p.0).collect::<Vec<_>>());
+    for (i, (t, req)) in required.iter().enumerate().filter(|_| !scheduled.is_empty()) {
+        let end = required.get(i + 1).map(|p| p.0).unwrap_or((*t + req_step).min(to));
         let have = step_value(scheduled, *t);
         if have + 1e-9 < *req && *t < to && end > from {
             let (x0, x1) = (frame.x((*t).max(from)), frame.x(end.min(to)));
@@ -146,7 +158,7 @@ pub fn coverage_chart(
         let _ = write!(
             svg,
             r##"<path class="scheduled" d="{area} L{:.1},{:.1} L{:.1},{:.1}Z" fill="#4f9d69" fill-opacity="0.35" stroke="#2f7d49" stroke-width="1"/>"##,
-            frame.x(to),
+            frame.x(scheduled.last().map_or(to, |p| (p.0 + typical_step(&scheduled.iter().map(|p| p.0).collect::<Vec<_>>())).min(to))),
             frame.y(0.0),
             frame.x(scheduled[0].0.max(from)),
             frame.y(0.0)
@@ -226,8 +238,8 @@ pub fn gantt(rows: &[GanttRow], from: NaiveDateTime, to: NaiveDateTime, width: u
     svg
 }
 
-/// Fill colour per roster activity; unknown activities are grey rather than an error because
-/// the roster format allows site-specific activities.
+/// Fill colour per roster activity. Anything else — a queue code such as `zh_voice`, which is
+/// how the scheduler names work on a queue — counts as work, like the API's `productive`.
 pub fn activity_colour(activity: &str) -> &'static str {
     match activity.to_ascii_lowercase().as_str() {
         "work" | "phone" | "chat" | "email" => "#3b7dd8",
@@ -237,7 +249,7 @@ pub fn activity_colour(activity: &str) -> &'static str {
         "meeting" => "#16a085",
         "leave" | "vacation" | "sick" | "absence" => "#c0392b",
         "off" => "#d5d8dc",
-        _ => "#95a5a6",
+        _ => "#3b7dd8",
     }
 }
 
@@ -378,21 +390,26 @@ impl Frame {
             );
         }
     }
+    /// A line through the points, broken where the data has a gap (a closed center at night,
+    /// a missing day) so no straight line is drawn across hours without data.
     fn polyline(&self, svg: &mut String, pts: impl Iterator<Item = Point>, cls: &str, colour: &str, extra: &str) {
+        let pts: Vec<Point> = pts.filter(|p| p.1.is_finite()).collect();
+        let gap = typical_step(&pts.iter().map(|p| p.0).collect::<Vec<_>>()) * 2;
         let mut d = String::new();
-        for (t, v) in pts {
-            if v.is_finite() {
-                let _ = write!(d, "{:.1},{:.1} ", self.x(t), self.y(v));
-            }
+        for (i, (t, v)) in pts.iter().enumerate() {
+            let jump = i == 0 || *t - pts[i - 1].0 > gap;
+            let _ = write!(d, "{}{:.1},{:.1} ", if jump { "M" } else { "L" }, self.x(*t), self.y(*v));
         }
         if !d.is_empty() {
-            let _ = write!(
-                svg,
-                r#"<polyline class="{cls}" points="{}" fill="none" stroke="{colour}" stroke-width="1.3"{extra}/>"#,
-                d.trim_end()
-            );
+            let _ = write!(svg, r#"<path class="{cls}" d="{}" fill="none" stroke="{colour}" stroke-width="1.3"{extra}/>"#, d.trim_end());
         }
     }
+}
+
+/// The usual distance between consecutive times (smallest positive one); 15 minutes when
+/// there are fewer than two points.
+fn typical_step(times: &[NaiveDateTime]) -> chrono::Duration {
+    times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > chrono::Duration::zero()).min().unwrap_or(chrono::Duration::minutes(15))
 }
 
 fn open_svg(width: u32, height: u32, class: &str) -> String {
@@ -429,9 +446,10 @@ fn legend(svg: &mut String, frame: &Frame, items: &[(&str, &str, bool)]) {
 
 /// SVG path of a step function: each value holds until the next point, the last until `to`.
 fn step_path(frame: &Frame, pts: &[Point], to: NaiveDateTime) -> String {
+    let step = typical_step(&pts.iter().map(|p| p.0).collect::<Vec<_>>());
     let mut d = String::new();
     for (i, (t, v)) in pts.iter().enumerate() {
-        let end = pts.get(i + 1).map(|p| p.0).unwrap_or(to);
+        let end = pts.get(i + 1).map(|p| p.0).unwrap_or((*t + step).min(to));
         let (x0, x1, y) = (frame.x(*t), frame.x(end), frame.y(*v));
         let _ = write!(d, "{}{x0:.1},{y:.1} L{x1:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
     }
@@ -502,8 +520,24 @@ mod tests {
         assert!(svg.contains("除夕 &lt;eve&gt;"), "holiday name escaped: {svg}");
         assert!(!svg.contains("<eve>"));
         // History has 24 points.
-        let hist = svg.split(r#"class="history" points=""#).nth(1).and_then(|s| s.split('"').next()).expect("history points");
+        let hist = svg.split(r#"class="history" d=""#).nth(1).and_then(|s| s.split('"').next()).expect("history path");
         assert_eq!(hist.split(' ').count(), 24);
+        assert_eq!(hist.matches('M').count(), 1, "no gap in hourly history");
+    }
+
+    #[test]
+    fn lines_and_band_break_at_gaps_in_the_data() {
+        // Two days of 08:00–10:00 (the center is closed at night).
+        let pts: Vec<ForecastPoint> = [15, 16]
+            .iter()
+            .flat_map(|d| (0..8).map(move |q| t(*d, 8 + q / 4, (q % 4) * 15)))
+            .map(|at| ForecastPoint { at, value: 5.0, p10: Some(4.0), p90: Some(6.0), adjusted: None })
+            .collect();
+        let svg = forecast_chart(&[], &pts, &[], &ForecastLabels::default(), 600, 200);
+        let line = svg.split(r#"class="forecast" d=""#).nth(1).and_then(|s| s.split('"').next()).expect("forecast path");
+        assert_eq!(line.matches('M').count(), 2, "{line}");
+        let band = svg.split(r#"class="band" d=""#).nth(1).and_then(|s| s.split('"').next()).expect("band path");
+        assert_eq!(band.matches('Z').count(), 2, "{band}");
     }
 
     #[test]
@@ -558,6 +592,10 @@ mod tests {
         assert!(svg.contains("02-16 09:00: 6.0 / 8.0"));
         assert_eq!(count(&svg, r#"class="required""#), 1);
         assert_eq!(count(&svg, r#"class="scheduled""#), 1);
+        // Unknown scheduled agents: the requirement is drawn, nothing is marked short.
+        let svg = coverage_chart(&req, &[], t(16, 8, 0), t(16, 11, 0), ("Required", "Scheduled"), 600, 160);
+        assert_eq!(count(&svg, r#"class="short""#), 0);
+        assert_eq!(count(&svg, r#"class="required""#), 1);
     }
 
     #[test]

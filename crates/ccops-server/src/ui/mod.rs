@@ -63,11 +63,13 @@ pub struct UiError {
     /// Detail shown after the message (user-facing: validation messages, never internals).
     pub detail: Option<String>,
     pub lang: Lang,
+    /// Answer an htmx request with a small fragment instead of a whole page.
+    pub fragment: bool,
 }
 
 impl UiError {
     fn new(status: StatusCode, key: &'static str) -> Self {
-        UiError { status, key, detail: None, lang: Lang::En }
+        UiError { status, key, detail: None, lang: Lang::En, fragment: false }
     }
     pub fn forbidden() -> Self {
         Self::new(StatusCode::FORBIDDEN, "error.forbidden")
@@ -87,6 +89,11 @@ impl UiError {
     /// Render in `lang` (handlers call this when they know the page language).
     pub fn in_lang(mut self, lang: Lang) -> Self {
         self.lang = lang;
+        self
+    }
+    /// Render as a fragment when the request came from htmx (`HX-Request` header).
+    pub fn for_request(mut self, headers: &HeaderMap) -> Self {
+        self.fragment = headers.contains_key("hx-request");
         self
     }
 }
@@ -129,6 +136,10 @@ impl IntoResponse for UiError {
             Some(d) => format!("{} {d}", i18n::t(lang, self.key)),
             None => i18n::t(lang, self.key).to_string(),
         };
+        if self.fragment {
+            let html = format!(r#"<div class="flash error" id="ui-error">{}</div>"#, charts::esc(&message));
+            return (self.status, Html(html)).into_response();
+        }
         let ctx = context! {
             lang => lang.code(), lang_tag => lang.tag(), title => self.status.as_str(), path => "/",
             status => self.status.as_u16(), message,

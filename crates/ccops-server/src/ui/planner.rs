@@ -437,7 +437,7 @@ async fn forecast_run(State(state): State<AppState>, headers: HeaderMap, user: C
     let queue = state.store.get_queue(f.queue).await?;
     user.check_tenant(queue.tenant_id).map_err(|_| UiError::forbidden().in_lang(lang))?;
     let run = ForecastRun { queue_ids: Some(vec![queue.id]), start: None, days: f.horizon_days.clamp(1, 120) as usize };
-    let job = start_forecast_job(&state, &user, run).await.map_err(|e| UiError::from(e).in_lang(lang))?;
+    let job = start_forecast_job(&state, &user, run).await.map_err(|e| UiError::from(e).in_lang(lang).for_request(&headers))?;
     job_started(&state, &headers, &user, job, &format!("/planner/forecast?queue={}", queue.id)).await
 }
 
@@ -540,7 +540,9 @@ struct QueueCurve {
     channel: String,
     chart: String,
     peak_required: String,
-    short_intervals: usize,
+    /// "–" when the roster does not say which queue an agent works.
+    short_intervals: String,
+    short_bad: bool,
     required_hours: String,
     scheduled_hours: String,
 }
@@ -586,7 +588,8 @@ async fn roster_in_force(state: &AppState, user: &CurrentUser, a: DateTime<Utc>,
 }
 
 fn hours(series: &[(DateTime<Utc>, f64)], step_minutes: i64) -> String {
-    format!("{:.0}", series.iter().map(|p| p.1).sum::<f64>() * step_minutes as f64 / 60.0)
+    // `+ 0.0` turns the empty sum's −0 into 0.
+    format!("{:.0}", series.iter().map(|p| p.1).sum::<f64>() * step_minutes as f64 / 60.0 + 0.0)
 }
 
 async fn staffing_page(State(state): State<AppState>, headers: HeaderMap, user: CurrentUser, Query(q): Query<StaffingQuery>) -> UiResult {
@@ -613,15 +616,17 @@ async fn staffing_page(State(state): State<AppState>, headers: HeaderMap, user: 
     let mut curves = Vec::new();
     let curve = |id: String, name: String, channel: String, req: &[(DateTime<Utc>, f64)], sch: &[(DateTime<Utc>, f64)], step: i64| {
         let short = req.iter().zip(sch).filter(|(r, s)| s.1 + 1e-9 < r.1).count();
+        let known = !sch.is_empty();
         QueueCurve {
             id,
             name,
             channel,
             chart: charts::coverage_chart(&views::to_local(req, a, b, tz), &views::to_local(sch, a, b, tz), la, lb, (&labels.0, &labels.1), 1100, 200),
             peak_required: format!("{:.1}", req.iter().map(|p| p.1).fold(0.0, f64::max)),
-            short_intervals: short,
+            short_intervals: if known { short.to_string() } else { "–".into() },
+            short_bad: known && short > 0,
             required_hours: hours(req, step),
-            scheduled_hours: hours(sch, step),
+            scheduled_hours: if known { hours(sch, step) } else { "–".into() },
         }
     };
     // All queues together first: the roster covers the center, agents are multi-skilled.
@@ -815,6 +820,9 @@ struct GenerateForm {
     from: String,
     #[serde(default = "default_roster_days")]
     days: i64,
+    /// Local-search budget; the API's default when absent.
+    #[serde(default)]
+    max_moves: Option<u64>,
 }
 
 fn default_roster_days() -> i64 {
@@ -826,8 +834,8 @@ async fn roster_generate(State(state): State<AppState>, headers: HeaderMap, user
     let lang = super::lang_of(&headers, Some(&user));
     check_csrf(&user, &f.csrf).map_err(|e| e.in_lang(lang))?;
     let from = parse_date(Some(&f.from)).ok_or_else(|| UiError::bad_input("from").in_lang(lang))?;
-    let run = ScheduleRun { start: from, days: f.days.clamp(1, 42) as usize, tenant_id: None, max_moves: None };
-    let job = start_schedule_job(&state, &user, run).await.map_err(|e| UiError::from(e).in_lang(lang))?;
+    let run = ScheduleRun { start: from, days: f.days.clamp(1, 42) as usize, tenant_id: None, max_moves: f.max_moves.map(|m| m.clamp(1_000, 2_000_000)) };
+    let job = start_schedule_job(&state, &user, run).await.map_err(|e| UiError::from(e).in_lang(lang).for_request(&headers))?;
     job_started(&state, &headers, &user, job, "/planner/roster").await
 }
 
