@@ -31,16 +31,10 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<Event>, CalendarError>
     let err = |line: usize, reason: String| CalendarError::Parse { file: file.to_string(), line: line as u64, reason };
     let mut out = Vec::new();
     let mut header_seen = false;
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    for (n, f) in crate::data_lines(text) {
         if !header_seen {
             if f.len() < 3 || f[..3] != ["name", "start", "end"] {
-                return Err(err(n, format!("expected header `name,start,end[,before_days,after_days,factor]`, found `{line}`")));
+                return Err(err(n, format!("expected header `name,start,end[,before_days,after_days,factor]`, found `{}`", f.join(","))));
             }
             header_seen = true;
             continue;

@@ -108,16 +108,10 @@ impl HolidayTable {
         let err = |line: usize, reason: String| CalendarError::Parse { file: file.to_string(), line: line as u64, reason };
         let mut table = HolidayTable::default();
         let mut header_seen = false;
-        for (i, raw) in text.lines().enumerate() {
-            let line_no = i + 1;
-            let line = raw.trim().trim_start_matches('\u{feff}');
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        for (line_no, fields) in crate::data_lines(text) {
             if !header_seen {
-                if fields.len() < 3 || fields[0] != "date" || fields[1] != "kind" || fields[2] != "name" {
-                    return Err(err(line_no, format!("expected header `date,kind,name[,source]`, found `{line}`")));
+                if fields.len() < 3 || fields[..3] != ["date", "kind", "name"] {
+                    return Err(err(line_no, format!("expected header `date,kind,name[,source]`, found `{}`", fields.join(","))));
                 }
                 header_seen = true;
                 continue;

@@ -45,6 +45,15 @@ pub enum CalendarError {
     OutOfRange(NaiveDate),
 }
 
+/// Data lines of a small CSV file without quoting: (1-based line number, trimmed fields), with
+/// blank lines, `#` comments and a byte-order mark skipped.
+pub(crate) fn data_lines(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines().enumerate().filter_map(|(i, raw)| {
+        let line = raw.trim().trim_start_matches('\u{feff}');
+        (!line.is_empty() && !line.starts_with('#')).then(|| (i + 1, line.split(',').map(str::trim).collect()))
+    })
+}
+
 /// What kind of day a date is, for volume purposes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DayKind {

@@ -112,22 +112,7 @@ fn weekday_of(p: &Prepared, d: usize) -> usize {
 /// of the same weekday by date.
 fn profile_plain(p: &Prepared, class: DayClass, origin: usize, max_days: usize) -> Vec<f64> {
     let DayClass::Weekday(w) = class else { return p.profile(class, origin, max_days) };
-    let mut acc = vec![0.0; p.per_day];
-    let mut found = 0;
-    let mut d = origin.min(p.days());
-    while d > 0 && found < max_days {
-        d -= 1;
-        if weekday_of(p, d) == w && p.totals[d].is_finite() && p.totals[d] > 0.0 {
-            for (a, v) in acc.iter_mut().zip(p.day(d)) {
-                if v.is_finite() {
-                    *a += v;
-                }
-            }
-            found += 1;
-        }
-    }
-    let sum: f64 = acc.iter().sum();
-    if sum > 0.0 { acc.iter().map(|a| a / sum).collect() } else { p.profile(class, origin, max_days) }
+    p.profile_where(|d| weekday_of(p, d) == w, origin, max_days).unwrap_or_else(|| p.profile(class, origin, max_days))
 }
 
 /// Damped additive trend, multiplicative weekday seasonality, on daily totals; parameters by a

@@ -55,12 +55,24 @@ impl<'a> Prepared<'a> {
     /// before `origin`, weighted by volume (so quiet days do not distort the shape).
     /// Falls back to the weekday of a holiday's own date, then to all days.
     pub fn profile(&self, class: DayClass, origin: usize, max_days: usize) -> Vec<f64> {
+        match self.profile_where(|d| self.class[d] == class, origin, max_days) {
+            Some(p) => p,
+            None => match class {
+                DayClass::Holiday => self.profile(DayClass::Weekday(6), origin, max_days),
+                DayClass::Weekday(_) => self.pooled_profile(origin, max_days * 7),
+            },
+        }
+    }
+
+    /// Volume-weighted profile of the last `max_days` days before `origin` that satisfy `pick`
+    /// and have volume; `None` when there are none.
+    pub fn profile_where(&self, pick: impl Fn(usize) -> bool, origin: usize, max_days: usize) -> Option<Vec<f64>> {
         let mut acc = vec![0.0; self.per_day];
         let mut found = 0;
         let mut d = origin.min(self.days());
         while d > 0 && found < max_days {
             d -= 1;
-            if self.class[d] == class && self.totals[d].is_finite() && self.totals[d] > 0.0 {
+            if pick(d) && self.totals[d].is_finite() && self.totals[d] > 0.0 {
                 for (a, v) in acc.iter_mut().zip(self.day(d)) {
                     if v.is_finite() {
                         *a += v;
@@ -70,13 +82,7 @@ impl<'a> Prepared<'a> {
             }
         }
         let sum: f64 = acc.iter().sum();
-        if found == 0 || sum <= 0.0 {
-            return match class {
-                DayClass::Holiday => self.profile(DayClass::Weekday(6), origin, max_days),
-                DayClass::Weekday(_) => self.pooled_profile(origin, max_days * 7),
-            };
-        }
-        acc.iter().map(|a| a / sum).collect()
+        (found > 0 && sum > 0.0).then(|| acc.iter().map(|a| a / sum).collect())
     }
 
     fn pooled_profile(&self, origin: usize, max_days: usize) -> Vec<f64> {
