@@ -1,6 +1,7 @@
 // Live floor: renders the snapshot, then applies agent state events from the SSE stream.
 // Events are applied by their own timestamp, so a late or repeated event never overwrites a
 // newer state (the same rule as the server's timelines).
+window.addEventListener("error", (e) => { document.body.dataset.floorError = String(e.message); });
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("floor-data").textContent);

@@ -233,7 +233,8 @@ async fn floor_page(State(state): State<AppState>, headers: HeaderMap, user: Cur
     super::start_background(&state);
     let (tz, date, from, to, _) = day_of(&state, &user, None).await;
     let snap = view::snapshot(&state, user.tenant_scope(), from, to, Utc::now()).await?;
-    let snapshot_json = serde_json::to_string(&snap).unwrap_or_else(|_| "{}".into());
+    // Embedded in <script>: escape `<` so no agent name can close the element.
+    let snapshot_json = serde_json::to_string(&snap).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c");
     let lang = crate::ui::lang_of(&headers, Some(&user));
     let labels: std::collections::BTreeMap<String, String> = ccops_floor::AgentState::ALL
         .iter()
@@ -245,7 +246,7 @@ async fn floor_page(State(state): State<AppState>, headers: HeaderMap, user: Cur
         "/floor",
         "floor.html",
         "floor.live",
-        context! { snapshot_json, tz => tz.name(), date => date.to_string(), labels_json => serde_json::to_string(&labels).unwrap_or_default(),
+        context! { snapshot_json, tz => tz.name(), tz_json => serde_json::to_string(tz.name()).unwrap_or_default().replace('<', "\\u003c"), date => date.to_string(), labels_json => serde_json::to_string(&labels).unwrap_or_default().replace('<', "\\u003c"),
                    teams => crate::ui::render::value(&snap.teams), site => crate::ui::render::value(&snap.site) },
     )
 }
