@@ -87,6 +87,12 @@ pub fn app(state: AppState) -> Router {
 /// Binds `addr` and serves until Ctrl-C / SIGTERM.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    // Jobs silent for 15 minutes belonged to a server that stopped.
+    match state.store.fail_stale_jobs(15 * 60).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "marked jobs of a stopped server as failed"),
+        Err(e) => tracing::error!(error = %e, "cannot check for stale jobs"),
+    }
     tracing::info!(addr = %listener.local_addr()?, "ccops server listening");
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -57,4 +57,14 @@ impl Store {
     pub async fn job_cancel_requested(&self, id: i64) -> Result<bool> {
         Ok(self.get_job(id).await?.cancel_requested)
     }
+
+    /// Marks queued/running jobs not updated for `idle_secs` as failed (their server stopped).
+    /// Called at server start; running jobs report progress far more often than that.
+    pub async fn fail_stale_jobs(&self, idle_secs: i64) -> Result<u64> {
+        let cutoff = Utc::now() - chrono::Duration::seconds(idle_secs);
+        Ok(on_pool!(self, p => sqlx::query(
+            "UPDATE jobs SET status = 'failed', error = 'the server running this job stopped', updated_at = $1 \
+             WHERE status IN ('queued', 'running') AND updated_at < $2")
+            .bind(Utc::now()).bind(cutoff).execute(p).await?.rows_affected()))
+    }
 }

@@ -241,6 +241,10 @@ async fn accounts_sessions_rate_limit_tokens_jobs() {
         assert_eq!((j.status.as_str(), j.progress), ("cancelled", 0.6));
         assert!(!s.request_job_cancel(job.id).await.unwrap());
         assert!(matches!(s.request_job_cancel(9999).await, Err(StoreError::NotFound(_))));
+        let live = s.create_job("schedule", &serde_json::json!({}), None, None).await.unwrap();
+        assert_eq!(s.fail_stale_jobs(3600).await.unwrap(), 0, "a fresh job is not stale");
+        assert_eq!(s.fail_stale_jobs(-1).await.unwrap(), 1);
+        assert_eq!(s.get_job(live.id).await.unwrap().status, "failed");
 
         s.set_setting("auto_approve", "true").await.unwrap();
         s.set_setting("auto_approve", "false").await.unwrap();
