@@ -92,6 +92,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let mut stages = Stages { start: Instant::now(), lines: Vec::new() };
         eprintln!("ccops demo: building a center for {today} (seed {})", args.seed);
 
+        let store = Store::open(&url).await.with_context(|| format!("cannot open database {url}"))?;
+        if !store.list_tenants().await?.is_empty() {
+            bail!("the database already holds a center; `ccops demo` only seeds an empty one");
+        }
+
         let t = Instant::now();
         let config = if args.small { DemoConfig::small(args.seed, today) } else { DemoConfig::full(args.seed, today) };
         let center = ccops_demo::generate(&config)?;
@@ -109,10 +114,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
 
         let t = Instant::now();
-        let store = Store::open(&url).await.with_context(|| format!("cannot open database {url}"))?;
-        if !store.list_tenants().await?.is_empty() {
-            bail!("the database already holds a center; `ccops demo` only seeds an empty one");
-        }
         let ids = seed(&store, &center).await?;
         stages.done("database", t, format!("{} users, {} agents", center.users.len(), center.agents.len()));
 
