@@ -177,6 +177,12 @@ async fn planner_and_agent_flows_in_headless_chromium() {
     );
     let c = start_browser(port, &tmp.path().join("profile")).await;
     let result = flows(&c, &base, &output, &shots, &tmp.path().join("data")).await;
+    if result.is_err() {
+        // What the browser showed when it went wrong.
+        if let Ok(png) = c.screenshot().await {
+            let _ = std::fs::write(shots.join("99-failure.png"), png);
+        }
+    }
     let _ = c.close().await;
     result.expect("browser flows");
     eprintln!("screenshots in {}", shots.display());
