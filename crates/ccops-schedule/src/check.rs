@@ -1,7 +1,7 @@
 //! The independent checker: verifies every hard rule on a roster given as segments (it shares no
 //! search code with the solver) and computes the per-interval coverage report.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -111,7 +111,8 @@ pub fn check(
     };
     let days = match requirements {
         Some(r) => r.days,
-        None => roster.iter().map(|s| (mins(origin, s.start) / 1440 + 1) as usize).max().unwrap_or(0),
+        // Without requirements the horizon is the whole weeks the roster touches.
+        None => roster.iter().map(|s| (mins(origin, s.start) / 1440 + 1) as usize).max().unwrap_or(0).div_ceil(7) * 7,
     };
     let holidays: Vec<NaiveDate> = rules.holidays.dates.iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect();
     let night = (parse_hhmm(&lim.night_start).unwrap_or(1320) as i32, parse_hhmm(&lim.night_end).unwrap_or(360) as i32);
@@ -433,9 +434,4 @@ pub fn coverage(roster: &[Segment], agents: &[Agent], r: &Requirements) -> Cover
         }
     }
     Coverage { intervals, under_hours: under, over_hours: over, required_hours: req_total }
-}
-
-/// Weekday of a date, for callers formatting reports.
-pub fn weekday_of(t: NaiveDateTime) -> chrono::Weekday {
-    t.date().weekday()
 }

@@ -15,14 +15,24 @@ use std::collections::HashMap;
 use crate::Rules;
 use crate::model::Model;
 
+/// The LP's answer: the bound and the fractional shift mix `mix[g][d][c]` (agents of skill
+/// group g working candidate c of day d), which guides the construction of the roster.
+#[derive(Debug, Clone)]
+pub struct LpResult {
+    pub under_bound_hours: f64,
+    pub mix: Vec<Vec<Vec<f64>>>,
+}
+
 /// Minimum under-staffed agent-hours of any legal roster (None if HiGHS did not reach optimality).
-pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<f64> {
+pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<LpResult> {
     let (ng, nq, ns) = (m.group_mask.len(), m.queues.len(), m.nslots);
     let slot = m.slot;
     let h = m.slot_hours();
     let na = m.agent_group.len();
-    let per_day = (1440 / slot) as usize;
     let mut pb = ColProblem::default();
+    let mut ncols = 0usize;
+    // Column index of x[g][d][c], to read the shift mix back.
+    let mut xcol: Vec<(usize, usize, usize, usize)> = Vec::new();
     // Group sizes and availability.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
     for a in 0..na {
@@ -48,7 +58,6 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<f64> {
             }
         }
     }
-    let lim = &rules.limits;
     let mut total_required = 0.0;
     for q in 0..nq {
         total_required += m.required[q].iter().sum::<f64>() * h;
@@ -101,9 +110,10 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<f64> {
                         entries.push((cr, 1.0));
                     }
                     pb.add_column(0.0, 0.0.., entries);
+                    ncols += 1;
                 }
             }
-            for c in cands {
+            for (ci, c) in cands.iter().enumerate() {
                 let t0 = (c.start / slot) as usize;
                 let t1 = (((c.start + c.len) / slot) as usize).min(ns);
                 let mut entries: Vec<(Row, f64)> = Vec::with_capacity(t1 - t0 + 8);
@@ -134,10 +144,11 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<f64> {
                         }
                     }
                 }
+                xcol.push((g, d, ci, ncols));
                 pb.add_column(0.0, 0.0.., entries);
+                ncols += 1;
             }
         }
-        let _ = per_day;
         // Flow of present agents to queues: each unit served lowers the shortfall by one.
         for t in 0..ns {
             let Some(&cr) = cap.get(&(g, t)) else { continue };
@@ -147,19 +158,27 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<f64> {
                 }
                 if let Some(&qr) = cov.get(&(q, t)) {
                     pb.add_column(-h, 0.0.., [(cr, 1.0), (qr, 1.0)]);
+                    ncols += 1;
                 }
             }
         }
     }
-    let _ = lim;
     let mut model = pb.optimise(Sense::Minimise);
     model.make_quiet();
     model.set_option("time_limit", time_limit_s.max(0.1));
+    // Interior point + crossover: far faster than dual simplex on these degenerate models.
+    model.set_option("solver", "ipm");
     let solved = model.try_solve().ok()?;
     if solved.status() != HighsModelStatus::Optimal {
         return None;
     }
     let v = total_required + solved.objective_value();
+    let sol = solved.get_solution();
+    let cols = sol.columns();
+    let mut mix: Vec<Vec<Vec<f64>>> = (0..ng).map(|_| m.cands.iter().map(|c| vec![0.0; c.len()]).collect()).collect();
+    for &(g, d, ci, col) in &xcol {
+        mix[g][d][ci] = cols.get(col).copied().unwrap_or(0.0).max(0.0);
+    }
     // Round away LP noise, never upward past a legal value.
-    Some((v - 1e-6).max(0.0))
+    Some(LpResult { under_bound_hours: (v - 1e-6).max(0.0), mix })
 }

@@ -136,6 +136,8 @@ struct State<'m> {
     changed_count: usize,
     touched: Vec<usize>,
     touched_mark: Vec<bool>,
+    /// LP shift mix still to be placed, `[group][day][cand]`: construction prefers it.
+    target: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 impl<'m> State<'m> {
@@ -176,6 +178,7 @@ impl<'m> State<'m> {
             changed_count: 0,
             touched: Vec::new(),
             touched_mark: vec![false; ns],
+            target: None,
         };
         for t in 0..ns {
             s.recompute_slot(t);
@@ -522,7 +525,8 @@ impl<'m> State<'m> {
             for (ci, c) in m.cands[d].iter().enumerate() {
                 if m.cand_ok(a, d, c) {
                     let noise = if spread > 1 { rng.unit() * m.wover * 0.5 } else { 0.0 };
-                    day_list[i].push((self.cand_gain(a, d, c, &pre, base) + noise, ci));
+                    let bonus = self.target_bonus(g, d, ci, c);
+                    day_list[i].push((self.cand_gain(a, d, c, &pre, base) + noise + bonus, ci));
                     paid_vals.push(c.paid);
                 }
             }
@@ -669,6 +673,9 @@ impl<'m> State<'m> {
                     }
                     let Some(br) = self.place_breaks(c, &gain, base) else { continue };
                     first_start.get_or_insert(tod);
+                    if let Some(t) = self.target.as_mut() {
+                        t[g][d][ci] -= 1.0;
+                    }
                     self.set_day(a, d, Some(DayShift { cand: ci as u32, breaks: br }));
                     placed = true;
                     break;
@@ -688,6 +695,19 @@ impl<'m> State<'m> {
             }
         }
         Err(Fail::Realise)
+    }
+
+    /// Construction bonus for following the LP shift mix: worth a full shift of under-staffing
+    /// per remaining unit, so the mix wins over myopic marginal gains.
+    fn target_bonus(&self, g: usize, d: usize, ci: usize, c: &Cand) -> f64 {
+        match &self.target {
+            Some(t) => {
+                let left = t[g][d][ci].clamp(0.0, 1.0);
+                let wmax = self.w_t.iter().copied().fold(0.0, f64::max);
+                left * wmax * (c.len / self.m.slot) as f64
+            }
+            None => 0.0,
+        }
     }
 
     fn clear_week(&mut self, a: usize, w: usize) -> Vec<Option<DayShift>> {
@@ -749,11 +769,14 @@ pub fn solve(
     let m = Model::compile(problem)?;
     let rules = &problem.rules;
     let mut bound = None;
+    let mut st = State::new(&m, rules);
     if opts.lower_bound {
         progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
-        bound = lp::under_bound(&m, rules, opts.lp_time_limit_s);
+        if let Some(lp) = lp::under_bound(&m, rules, opts.lp_time_limit_s) {
+            bound = Some(lp.under_bound_hours);
+            st.target = Some(lp.mix);
+        }
     }
-    let mut st = State::new(&m, rules);
     let mut rng = Rng::new(opts.seed);
     let na = problem.agents.len();
     // Fixed shifts are locked in first.
@@ -829,6 +852,7 @@ pub fn solve(
             break;
         }
     }
+    st.target = None;
     // Local search: every move keeps hard rules; accept if not worse (plateau moves allowed).
     let mut moves = 0u64;
     let bound_obj = bound.map(|b| b * rules.weights.under);
@@ -839,8 +863,9 @@ pub fn solve(
             let a = rng.below(na);
             let kind = rng.below(10);
             let accepted = match kind {
-                0..=1 => move_rebuild_week(&mut st, a, &mut rng, before),
-                2..=6 => move_retime(&mut st, a, &mut rng, before),
+                0 => move_rebuild_week(&mut st, a, &mut rng, before),
+                1..=2 => move_shift_day(&mut st, a, &mut rng, before),
+                3..=6 => move_retime(&mut st, a, &mut rng, before),
                 _ => move_swap_agents(&mut st, a, &mut rng, before),
             };
             let _ = accepted;
@@ -878,34 +903,18 @@ fn move_retime(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
     }
     // Best candidate among a random sample of same-paid candidates.
     let cands = &m.cands[d];
-    let mut best: Option<(f64, usize)> = None;
-    for _ in 0..12 {
-        let ci = rng.below(cands.len());
-        let c = &cands[ci];
-        if c.paid != oc.paid || ci == old.cand as usize || !m.cand_ok(a, d, c) {
+    // The old shift itself stays a candidate: re-placing its breaks is a move too.
+    let mut best: Option<(f64, usize)> = Some((st.cand_gain(a, d, oc, &pre, s0), old.cand as usize));
+    for (ci, c) in cands.iter().enumerate() {
+        if c.paid != oc.paid || !m.cand_ok(a, d, c) {
             continue;
         }
-        let g = st.cand_gain(a, d, c, &pre, s0);
+        let g = st.cand_gain(a, d, c, &pre, s0) + rng.unit() * 1e-6;
         if best.is_none_or(|(bg, _)| g > bg) {
             best = Some((g, ci));
         }
     }
-    // Also try a neighbouring start (±1 step) of the old shift, which local search needs most.
-    for delta in [-1i32, 1] {
-        let want = oc.start + delta * m.slot;
-        if let Some(ci) = cands.iter().position(|c| c.start == want && c.len == oc.len && c.template == oc.template)
-            && m.cand_ok(a, d, &cands[ci])
-        {
-            let g = st.cand_gain(a, d, &cands[ci], &pre, s0);
-            if best.is_none_or(|(bg, _)| g > bg) {
-                best = Some((g, ci));
-            }
-        }
-    }
-    let target = match best {
-        Some((_, ci)) => ci,
-        None => oc_index(&old),
-    };
+    let target = best.map_or(old.cand as usize, |(_, ci)| ci);
     let c = &cands[target];
     let Some(br) = st.place_breaks(c, &gain, s0) else {
         st.set_day(a, d, Some(old));
@@ -920,8 +929,45 @@ fn move_retime(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
     false
 }
 
-fn oc_index(ds: &DayShift) -> usize {
-    ds.cand as usize
+/// Move one working day of an agent to one of their days off in the same week (same paid
+/// minutes, best start for the new day).
+fn move_shift_day(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
+    let m = st.m;
+    let w = rng.below(m.weeks[a].len());
+    let wt = m.weeks[a][w];
+    let d1 = wt.first_day + rng.below(wt.ndays);
+    let d2 = wt.first_day + rng.below(wt.ndays);
+    if d1 == d2 || st.locked[a][d1] || st.locked[a][d2] || st.assign[a][d2].is_some() || !m.allowed[a][d2] {
+        return false;
+    }
+    let Some(old) = st.assign[a][d1].clone() else { return false };
+    let paid = m.cands[d1][old.cand as usize].paid;
+    st.set_day(a, d1, None);
+    let (s0, s1) = st.day_slots(d2);
+    let gain = st.marginal(m.agent_group[a], s0, s1);
+    let mut pre = vec![0.0; gain.len() + 1];
+    for (i, x) in gain.iter().enumerate() {
+        pre[i + 1] = pre[i] + x;
+    }
+    let best = m.cands[d2]
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.paid == paid && m.cand_ok(a, d2, c))
+        .map(|(ci, c)| (st.cand_gain(a, d2, c, &pre, s0), ci))
+        .max_by(|x, y| x.0.total_cmp(&y.0));
+    if let Some((_, ci)) = best
+        && let Some(br) = st.place_breaks(&m.cands[d2][ci], &gain, s0)
+    {
+        st.set_day(a, d2, Some(DayShift { cand: ci as u32, breaks: br }));
+        let (t0, _) = st.day_slots(d1.min(d2));
+        let (_, t1) = st.day_slots(d1.max(d2));
+        if st.agent_violation(a, m.days).is_none() && st.stagger_ok(t0, t1) && st.budget_ok() && st.objective() <= before + 1e-9 {
+            return true;
+        }
+        st.set_day(a, d2, None);
+    }
+    st.set_day(a, d1, Some(old));
+    false
 }
 
 /// Swap two agents' shifts on one day (helps multi-skill coverage and fairness).

@@ -16,3 +16,88 @@ fn generated_week_is_legal_and_close_to_bound() {
     assert!(b <= sol.under_hours + 1e-6);
     eprintln!("under {} over {} bound {} shifts {}", sol.under_hours, sol.over_hours, b, sol.shifts);
 }
+
+use ccops_schedule::{Agent, Problem, Requirements, Rules, ScheduleError};
+use chrono::NaiveDate;
+
+const SMALL_RULES: &str = r#"
+[[shift]]
+name = "day"
+earliest_start = "07:00"
+latest_start = "11:00"
+start_step_minutes = 60
+lengths_minutes = [480]
+
+[limits]
+min_days_off_per_week = 2
+contract_tolerance_minutes = 0
+"#;
+
+fn small_agents(n: usize) -> Vec<Agent> {
+    (0..n)
+        .map(|i| Agent { id: format!("A{i}"), name: format!("a{i}"), skills: vec!["q".into()], contract_minutes_per_week: 2400, site: None, team: None })
+        .collect()
+}
+
+/// Three agents, requirement exactly 3 agents 09:00–17:00 Mon–Fri: the optimum is a perfect
+/// cover (0 under, 0 over), and the LP bound is 0.
+fn perfect_cover_problem() -> Problem {
+    let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let mut required = vec![0.0; 7 * 96];
+    for d in 0..5 {
+        for s in 36..68 {
+            required[d * 96 + s] = 3.0;
+        }
+    }
+    let requirements = Requirements { start, days: 7, slot_minutes: 15, queues: vec!["q".into()], required: vec![required], weight: vec![vec![1.0; 7 * 96]] };
+    Problem { requirements, agents: small_agents(3), rules: Rules::from_toml(SMALL_RULES).unwrap(), existing: None }
+}
+
+#[test]
+fn finds_known_optimum_and_reoptimises_without_change() {
+    let p = perfect_cover_problem();
+    let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
+    assert_eq!((sol.under_hours, sol.over_hours, sol.shifts), (0.0, 0.0, 15));
+    assert!(sol.under_bound_hours.unwrap().abs() < 1e-6);
+    // R⁰ optimal → re-optimising keeps it exactly.
+    let mut p2 = p.clone();
+    p2.existing = Some(sol.roster.clone());
+    let again = solve(&p2, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
+    assert_eq!(again.changed_days, 0);
+    assert_eq!(again.roster, sol.roster);
+}
+
+#[test]
+fn reoptimisation_after_an_absence_changes_little() {
+    let mut p = perfect_cover_problem();
+    p.agents = small_agents(4);
+    let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
+    // A0 now takes Wednesday off (approved leave, unpaid): the rest must cover it.
+    let mut p2 = p.clone();
+    p2.existing = Some(sol.roster.clone());
+    p2.rules.time_off.push(ccops_schedule::rules::TimeOff { agent: "A0".into(), start: "2026-03-04".into(), end: "2026-03-05".into(), paid: true });
+    let again = solve(&p2, &SolveOptions { max_moves: 20_000, ..Default::default() }, &mut |_| true).unwrap();
+    let rep = check(&again.roster, &p2.rules, &p2.agents, Some(&p2.requirements)).unwrap();
+    assert!(rep.violations.is_empty(), "{:?}", rep.violations);
+    assert!(again.changed_agents <= 2, "changed {} agents / {} days", again.changed_agents, again.changed_days);
+    assert!(again.changed_days >= 1);
+}
+
+#[test]
+fn contradictions_name_agent_and_rule() {
+    let mut p = perfect_cover_problem();
+    p.agents[1].contract_minutes_per_week = 3000;
+    p.rules.limits.max_weekly_minutes = 2400;
+    match solve(&p, &SolveOptions { max_moves: 10, ..Default::default() }, &mut |_| true) {
+        Err(ScheduleError::Contradiction { agent, rule, .. }) => {
+            assert_eq!(agent, "A1");
+            assert!(rule.contains("max_weekly_minutes"), "{rule}");
+        }
+        other => panic!("expected a contradiction, got {other:?}"),
+    }
+    let mut p = perfect_cover_problem();
+    p.agents[2].contract_minutes_per_week = 2700; // 8 h shifts cannot make 45 h in 5 days
+    let e = solve(&p, &SolveOptions { max_moves: 10, lower_bound: false, ..Default::default() }, &mut |_| true).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("A2") && msg.contains("contract"), "{msg}");
+}
