@@ -711,7 +711,7 @@ fn write_fixed<const DECIMALS: u32>(out: &mut Vec<u8>, v: f64, missing: impl Fn(
         return;
     }
     let mut digits = DECIMALS as usize;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         digits -= 1;
     }
