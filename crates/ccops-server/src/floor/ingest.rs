@@ -74,6 +74,10 @@ pub(crate) async fn store_parsed(
     events: &[StateEvent],
     stats: &[QueueStats],
 ) -> Result<IngestOutcome, ccops_store::StoreError> {
+    let _writer = match state.store.backend() {
+        ccops_store::Backend::Sqlite => Some(state.floor.inner.sqlite_writer.lock().await),
+        ccops_store::Backend::Postgres => None,
+    };
     let now = db::ms(chrono::Utc::now());
     let stored = db::insert_events(&state.store, tenant, source, events, now).await?;
     if !stats.is_empty() {
@@ -84,6 +88,9 @@ pub(crate) async fn store_parsed(
     Ok(IngestOutcome { received: events.len() as u64, stored, duplicates: events.len() as u64 - stored, stats: stats.len() as u64 })
 }
 
+/// How long a validated API token is trusted without asking the database again.
+pub const TOKEN_CACHE: Duration = Duration::from_secs(5);
+
 /// The token of an event source: `Authorization: Bearer <secret>` with scope `events` (or `*`).
 async fn source_token(state: &AppState, headers: &HeaderMap) -> Result<ccops_store::ApiToken, ApiError> {
     let secret = headers
@@ -92,11 +99,23 @@ async fn source_token(state: &AppState, headers: &HeaderMap) -> Result<ccops_sto
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "an API token is required (Authorization: Bearer …)"))?;
-    let token = state
-        .store
-        .lookup_api_token(secret)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown or revoked API token"))?;
+    let key = ccops_store::token_hash(secret);
+    let cached = state.floor.inner.tokens.lock().ok().and_then(|m| m.get(&key).filter(|(_, at)| at.elapsed() < TOKEN_CACHE).map(|(t, _)| t.clone()));
+    let token = match cached {
+        Some(t) => t,
+        None => {
+            let t = state
+                .store
+                .lookup_api_token(secret)
+                .await?
+                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown or revoked API token"))?;
+            if let Ok(mut m) = state.floor.inner.tokens.lock() {
+                m.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE);
+                m.insert(key, (t.clone(), std::time::Instant::now()));
+            }
+            t
+        }
+    };
     if token.scope != "events" && token.scope != "*" {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("token scope `{}` may not post events", token.scope)));
     }

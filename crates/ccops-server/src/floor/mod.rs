@@ -50,6 +50,12 @@ pub struct FloorState {
 struct Inner {
     tx: OnceLock<tokio::sync::broadcast::Sender<Arc<stream::Update>>>,
     background: OnceLock<()>,
+    /// SQLite has one writer: queueing ingest transactions here is cheaper than letting them
+    /// collide on the database lock and back off (busy timeout).
+    sqlite_writer: tokio::sync::Mutex<()>,
+    /// Recently validated API tokens (hash of the secret → token, checked at): saves a database
+    /// write per batch. A revoked token stops working within [`ingest::TOKEN_CACHE`].
+    tokens: std::sync::Mutex<std::collections::HashMap<String, (ccops_store::ApiToken, std::time::Instant)>>,
 }
 
 /// Start the background tasks once per process: the stream poller, the alert evaluator, and the

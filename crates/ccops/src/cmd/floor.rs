@@ -70,7 +70,7 @@ impl Server {
     fn start(url: &str, port: u16) -> anyhow::Result<Server> {
         let child = Command::new(std::env::current_exe()?)
             .args(["serve", "--database", url, "--listen", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,sqlx=error")
             .env_remove("CCOPS_NATS_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
