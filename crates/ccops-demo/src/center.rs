@@ -163,7 +163,8 @@ pub struct User {
     pub role: Role,
     /// The tenant the user belongs to (client viewers see only this tenant).
     pub tenant: String,
-    /// For role `agent`: the agent whose schedule this user sees.
+    /// For role `agent`: the agent whose schedule this user sees (the first agent here;
+    /// `ccops demo` re-links it to an agent who works today).
     pub agent_id: Option<String>,
     pub password: String,
 }
@@ -514,7 +515,7 @@ fn users(agents: &[Agent]) -> Vec<User> {
         user("supervisor", "现场主管 刘洋", Role::Supervisor, HOUSE, None),
         user(
             "agent",
-            first_agent.map_or("座席", |a| a.name.as_str()),
+            "座席代表 Agent",
             Role::Agent,
             HOUSE,
             first_agent.map(|a| a.id.clone()),

@@ -121,6 +121,11 @@ fn demo_sets_up_a_center_serves_it_and_stores_every_stage() {
         assert_eq!(rosters.iter().filter(|r| r.status == "published").count(), 1);
         let segs = store.published_segments(None, day(11, 22), day(11, 23)).await.unwrap();
         assert!(segs.iter().filter(|s| s.activity == "work").count() >= 10, "{} segments today", segs.len());
+        // The `agent` login shows someone who works today.
+        let agent = store.user_by_name("agent").await.unwrap().expect("agent user");
+        assert!(agent.agent_id.is_some());
+        let mine = store.published_segments(agent.agent_id, day(11, 22), day(11, 23)).await.unwrap();
+        assert!(mine.iter().any(|s| s.activity == "work"), "agent user has no shift today");
     });
     assert!(dir.join("rules.toml").exists());
 }

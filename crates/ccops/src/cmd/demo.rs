@@ -567,10 +567,25 @@ async fn roster(store: &Store, center: &Center, ids: &Ids, required: &Required, 
             published = r.id;
         }
     }
+    let on_shift = link_agent_user(store, ids, &solution.roster, today).await?;
     Ok(format!(
-        "{} shifts for {:.0} required agent-h: short {:.0} agent-h, over {:.0}; week 1 published (roster {published})",
+        "{on_shift}{} shifts for {:.0} required agent-h: short {:.0} agent-h, over {:.0}; week 1 published (roster {published})",
         solution.shifts, required_hours, solution.under_hours, solution.over_hours
     ))
+}
+
+/// Point the `agent` login at the first agent who works today, so a newcomer logging in as an
+/// agent sees a shift this week (the generator links it to A001, who may be off today).
+/// Returns a note for the summary line.
+async fn link_agent_user(store: &Store, ids: &Ids, roster: &[ccops_schedule::Segment], today: NaiveDate) -> anyhow::Result<String> {
+    let Some(first) = roster.iter().filter(|s| s.activity == "work" && s.start.date() == today).min_by(|a, b| (&a.agent_id, a.start).cmp(&(&b.agent_id, b.start))) else {
+        return Ok(String::new());
+    };
+    let (Some(user), Some(&agent_id)) = (store.user_by_name("agent").await?, ids.agents.get(&first.agent_id)) else {
+        return Ok(String::new());
+    };
+    store.update_user(user.id, &user.role, user.tenant_id, Some(agent_id), &user.locale, false, None).await?;
+    Ok(format!("user `agent` = {} (on shift today from {}); ", first.agent_id, first.start.format("%H:%M")))
 }
 
 /// The rules the roster was built with, as an editable file beside the database.
