@@ -103,9 +103,17 @@ pub fn run(args: StaffArgs) -> anyhow::Result<()> {
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            process(file, &input_name, size, &args, &mut out)?;
-            out.flush()?;
-            Ok(())
+            let result = process(file, &input_name, size, &args, &mut out).and_then(|()| Ok(out.flush()?));
+            match result {
+                // `ccops staff … | head` closing the pipe early is not a failure.
+                Err(e)
+                    if e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
         }
         Some(path) => {
             let tmp = temp_path(path);
