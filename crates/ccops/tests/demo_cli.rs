@@ -33,8 +33,19 @@ fn http_get(addr: &str, path: &str) -> String {
 /// The small demo, fixed date, short horizons: quick in a debug build.
 fn demo_args(dir: &Path) -> Vec<String> {
     [
-        "demo", "--small", "--today", "2026-11-22", "--forecast-weeks", "2", "--roster-weeks", "2",
-        "--roster-seconds", "3", "--seed", "7", "--data-dir",
+        "demo",
+        "--small",
+        "--today",
+        "2026-11-22",
+        "--forecast-weeks",
+        "2",
+        "--roster-weeks",
+        "2",
+        "--roster-seconds",
+        "3",
+        "--seed",
+        "7",
+        "--data-dir",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -69,40 +80,87 @@ fn demo_sets_up_a_center_serves_it_and_stores_every_stage() {
             addr = rest.split('/').next().map(str::to_string);
             break;
         }
-        assert!(Instant::now() < deadline, "demo did not start in time:\n{printed}");
+        assert!(
+            Instant::now() < deadline,
+            "demo did not start in time:\n{printed}"
+        );
     }
     let addr = addr.unwrap_or_else(|| panic!("no URL printed:\n{printed}"));
     // Keep draining stdout so the server never writes into a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    for role in ["admin", "planner", "supervisor", "agent", "qa", "client_viewer"] {
-        assert!(printed.contains(role), "no login printed for {role}:\n{printed}");
+    for role in [
+        "admin",
+        "planner",
+        "supervisor",
+        "agent",
+        "qa",
+        "client_viewer",
+    ] {
+        assert!(
+            printed.contains(role),
+            "no login printed for {role}:\n{printed}"
+        );
     }
     let health = http_get(&addr, "/healthz");
-    assert!(health.starts_with("HTTP/1.") && health.contains(" 200 "), "healthz: {health}");
+    assert!(
+        health.starts_with("HTTP/1.") && health.contains(" 200 "),
+        "healthz: {health}"
+    );
     drop(server);
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let url = format!("sqlite://{}?mode=rw", dir.join("ccops.db").display());
-        let store = ccops_store::Store::open(&url).await.expect("open the demo database");
+        let store = ccops_store::Store::open(&url)
+            .await
+            .expect("open the demo database");
         assert_eq!(store.list_agents(None).await.unwrap().len(), 30);
         assert_eq!(store.list_tenants().await.unwrap().len(), 2);
         let users = store.list_users(None).await.unwrap();
-        assert!(store.authenticate("planner", "ccops-planner").await.unwrap().is_some());
+        assert!(
+            store
+                .authenticate("planner", "ccops-planner")
+                .await
+                .unwrap()
+                .is_some()
+        );
         assert_eq!(users.len(), 6);
 
         // History: a year up to yesterday, Spring Festival 2026 included and visibly quiet.
         let queues = store.list_queues(None).await.unwrap();
         assert_eq!(queues.len(), 6);
-        let voice = queues.iter().find(|q| q.code == "cn_voice").expect("cn_voice queue");
-        let day = |m, d| Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0).unwrap() - chrono::TimeDelta::hours(8);
-        let offered = |rows: Vec<ccops_store::HistoryRow>| rows.iter().map(|r| r.offered).sum::<f64>();
-        let festival = offered(store.history(voice.id, Some(day(2, 16)), Some(day(2, 18))).await.unwrap());
-        let before = offered(store.history(voice.id, Some(day(2, 9)), Some(day(2, 11))).await.unwrap());
-        assert!(festival > 0.0 && festival < 0.5 * before, "festival {festival} vs before {before}");
+        let voice = queues
+            .iter()
+            .find(|q| q.code == "cn_voice")
+            .expect("cn_voice queue");
+        let day =
+            |m, d| Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0).unwrap() - chrono::TimeDelta::hours(8);
+        let offered =
+            |rows: Vec<ccops_store::HistoryRow>| rows.iter().map(|r| r.offered).sum::<f64>();
+        let festival = offered(
+            store
+                .history(voice.id, Some(day(2, 16)), Some(day(2, 18)))
+                .await
+                .unwrap(),
+        );
+        let before = offered(
+            store
+                .history(voice.id, Some(day(2, 9)), Some(day(2, 11)))
+                .await
+                .unwrap(),
+        );
+        assert!(
+            festival > 0.0 && festival < 0.5 * before,
+            "festival {festival} vs before {before}"
+        );
         let summary = store.history_summary().await.unwrap();
         let last = summary.iter().filter_map(|s| s.last).max().unwrap();
-        assert_eq!(last.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).date_naive().to_string(), "2026-11-21");
+        assert_eq!(
+            last.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+                .date_naive()
+                .to_string(),
+            "2026-11-21"
+        );
 
         // Forecast and staffing for every queue.
         for q in &queues {
@@ -112,20 +170,44 @@ fn demo_sets_up_a_center_serves_it_and_stores_every_stage() {
             let plans = store.list_staffing_plans(Some(q.id)).await.unwrap();
             assert_eq!(plans.len(), 1, "staffing plan for {}", q.code);
             let intervals = store.staffing_intervals(plans[0].id).await.unwrap();
-            assert!(intervals.iter().any(|i| i.agents > 0), "{} needs nobody", q.code);
+            assert!(
+                intervals.iter().any(|i| i.agents > 0),
+                "{} needs nobody",
+                q.code
+            );
         }
 
         // Week 1 published with shifts today, week 2 a draft.
         let rosters = store.list_rosters(None).await.unwrap();
         assert_eq!(rosters.len(), 2);
-        assert_eq!(rosters.iter().filter(|r| r.status == "published").count(), 1);
-        let segs = store.published_segments(None, day(11, 22), day(11, 23)).await.unwrap();
-        assert!(segs.iter().filter(|s| s.activity == "work").count() >= 10, "{} segments today", segs.len());
+        assert_eq!(
+            rosters.iter().filter(|r| r.status == "published").count(),
+            1
+        );
+        let segs = store
+            .published_segments(None, day(11, 22), day(11, 23))
+            .await
+            .unwrap();
+        assert!(
+            segs.iter().filter(|s| s.activity == "work").count() >= 10,
+            "{} segments today",
+            segs.len()
+        );
         // The `agent` login shows someone who works today.
-        let agent = store.user_by_name("agent").await.unwrap().expect("agent user");
+        let agent = store
+            .user_by_name("agent")
+            .await
+            .unwrap()
+            .expect("agent user");
         assert!(agent.agent_id.is_some());
-        let mine = store.published_segments(agent.agent_id, day(11, 22), day(11, 23)).await.unwrap();
-        assert!(mine.iter().any(|s| s.activity == "work"), "agent user has no shift today");
+        let mine = store
+            .published_segments(agent.agent_id, day(11, 22), day(11, 23))
+            .await
+            .unwrap();
+        assert!(
+            mine.iter().any(|s| s.activity == "work"),
+            "agent user has no shift today"
+        );
     });
     assert!(dir.join("rules.toml").exists());
 }
