@@ -12,35 +12,9 @@ use crate::model::{Act, AgentSelection, CAP, Compiled, Delay, ServiceTime};
 use crate::rng::Stream;
 use crate::stats::{Counts, EventCounts, FloorCounts, ReplicationReport};
 
-/// What an agent is doing, as the exchange format spells it (`AgentState::as_str`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AgentState {
-    Login,
-    Ready,
-    Talking,
-    Acw,
-    Break,
-    Lunch,
-    /// Any other scheduled off-phone activity; the event's reason names it.
-    Training,
-    Logout,
-}
-
-impl AgentState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgentState::Login => "login",
-            AgentState::Ready => "ready",
-            AgentState::Talking => "talking",
-            AgentState::Acw => "acw",
-            AgentState::Break => "break",
-            AgentState::Lunch => "lunch",
-            AgentState::Training => "training",
-            AgentState::Logout => "logout",
-        }
-    }
-}
+/// What an agent is doing, as the exchange format spells it (`AgentState::as_str`): the live
+/// floor's own type, so simulated events feed it unchanged.
+pub use ccops_floor::AgentState;
 
 /// One agent state change. `agent` and `queue` index the model; `reason` indexes
 /// [`Simulation::reason_name`] (the roster activity behind a `training` state).
@@ -776,7 +750,10 @@ impl Simulation {
             }
             Act::Break => self.emit(a, AgentState::Break, None, None),
             Act::Lunch => self.emit(a, AgentState::Lunch, None, None),
-            Act::Other(r) => self.emit(a, AgentState::Training, None, Some(r)),
+            Act::Other(r) => {
+                let state = if self.c.other_names[r as usize] == "meeting" { AgentState::Meeting } else { AgentState::Training };
+                self.emit(a, state, None, Some(r));
+            }
             Act::Work => {
                 if !was_available {
                     self.agent_freed(a);

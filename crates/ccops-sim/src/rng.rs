@@ -89,29 +89,26 @@ mod tests {
         assert_ne!(a, d);
     }
 
+    /// Sample mean and variance of `n` draws.
+    fn moments(s: &mut Stream, n: usize, draw: impl Fn(&mut Stream) -> f64) -> (f64, f64) {
+        let (mut m, mut v) = (0.0, 0.0);
+        for _ in 0..n {
+            let x = draw(s);
+            m += x;
+            v += x * x;
+        }
+        m /= n as f64;
+        (m, v / n as f64 - m * m)
+    }
+
     #[test]
     fn exponential_and_normal_moments() {
         let mut s = Stream::new(42, 0, 0);
-        let n = 200_000;
-        let (mut m, mut v) = (0.0, 0.0);
-        for _ in 0..n {
-            let x = s.exp1();
-            m += x;
-            v += x * x;
-        }
-        m /= n as f64;
-        v = v / n as f64 - m * m;
-        assert!((m - 1.0).abs() < 0.01, "mean {m}");
-        assert!((v - 1.0).abs() < 0.03, "var {v}");
-        let (mut m, mut v) = (0.0, 0.0);
-        for _ in 0..n {
-            let x = s.normal();
-            m += x;
-            v += x * x;
-        }
-        m /= n as f64;
-        v = v / n as f64 - m * m;
-        assert!(m.abs() < 0.01, "mean {m}");
-        assert!((v - 1.0).abs() < 0.02, "var {v}");
+        let (m, v) = moments(&mut s, 200_000, Stream::exp1);
+        assert!((m - 1.0).abs() < 0.01 && (v - 1.0).abs() < 0.03, "exp: mean {m} var {v}");
+        let (m, v) = moments(&mut s, 200_000, Stream::normal);
+        assert!(m.abs() < 0.01 && (v - 1.0).abs() < 0.02, "normal: mean {m} var {v}");
+        let (m, _) = moments(&mut s, 200_000, Stream::uniform);
+        assert!((m - 0.5).abs() < 0.01, "uniform: mean {m}");
     }
 }
