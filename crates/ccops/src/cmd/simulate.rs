@@ -925,3 +925,138 @@ pub fn bench(a: BenchSimArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ccops-sim/examples/data").join(name)
+    }
+
+    fn args(roster: PathBuf, forecast: PathBuf, routing: PathBuf, agents: Option<PathBuf>) -> SimulateArgs {
+        SimulateArgs {
+            roster,
+            forecast,
+            routing,
+            agents,
+            replications: 3,
+            seed: 1,
+            output: None,
+            events: None,
+            json: false,
+            tz: None,
+            fail_on_miss: false,
+        }
+    }
+
+    fn example_args() -> SimulateArgs {
+        args(example("roster.csv"), example("forecast.csv"), example("routing.toml"), Some(example("agents.csv")))
+    }
+
+    #[test]
+    fn example_runs_end_to_end_and_writes_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = example_args();
+        a.output = Some(dir.path().join("intervals.csv"));
+        a.events = Some(dir.path().join("events.jsonl"));
+        run(a).unwrap();
+        let csv = std::fs::read_to_string(dir.path().join("intervals.csv")).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("interval_start,queue,offered,answered,abandoned,service_level"));
+        // 3 queues × 20 half-hours (08:00–18:00); the grid starts at the first forecast interval.
+        assert_eq!(lines.len(), 1 + 3 * 20);
+        assert!(lines[1].starts_with("2026-11-23T08:00:00+08:00,"));
+        let events = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+        let first: serde_json::Value = serde_json::from_str(events.lines().next().unwrap()).unwrap();
+        assert_eq!(first["state"], "login");
+        assert!(first["event_id"].as_str().unwrap().starts_with("sim-1-0-"));
+        assert!(events.lines().any(|l| l.contains("\"state\":\"talking\"") && l.contains("\"queue\":\"chat\"")));
+        assert!(events.lines().any(|l| l.contains("\"reason\":\"training\"")));
+        // Leftover temporary files would mean a non-atomic write.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn model_maps_files_onto_the_engine() {
+        let b = build(&example_args()).unwrap();
+        let m = &b.model;
+        assert_eq!(m.interval_seconds, 1800.0);
+        assert_eq!(m.drain_seconds, 1800.0);
+        assert_eq!(m.agents.len(), 18);
+        let voice = m.queues.iter().find(|q| q.name == "voice_zh").unwrap();
+        assert_eq!(voice.patience, Patience::Exponential { mean_seconds: 120.0 });
+        assert_eq!(voice.overflow.as_ref().unwrap().after_seconds, 60.0);
+        let chat = m.queues.iter().find(|q| q.name == "chat").unwrap();
+        assert_eq!((chat.channel, chat.concurrency), (Channel::Chat, 3));
+        // `email;chat:2` → chat as a secondary skill.
+        let a16 = m.agents.iter().find(|a| a.id == "A016").unwrap();
+        assert_eq!(a16.skills[1].skill, "chat");
+        assert_eq!(a16.skills[1].priority, 2);
+        assert_eq!(b.origin.to_rfc3339(), "2026-11-23T08:00:00+08:00");
+        assert!(m.roster.iter().any(|s| s.activity == Activity::Other("training".into())));
+        m.compile().unwrap();
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn malformed_inputs_are_located_and_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let out = d.join("out.csv");
+        let run_err = |mut a: SimulateArgs| {
+            a.output = Some(out.clone());
+            let e = format!("{:#}", run(a).unwrap_err());
+            assert!(!out.exists(), "partial output after: {e}");
+            e
+        };
+        let bad_fc = write(d, "fc.csv", "interval_start,queue,volume,aht_seconds\n2026-11-23T08:00:00+08:00,voice_zh,10,240\n2026-11-23T08:30:00+08:00,voice_zh,ten,240\n");
+        let e = run_err(args(example("roster.csv"), bad_fc, example("routing.toml"), None));
+        assert!(e.contains("fc.csv:3: column `volume`: `ten` is not a number"), "{e}");
+
+        let bad_routing = write(d, "r.toml", "drain_minutes = 30\n\n[queues.voice_zh]\nsl_secnds = 20\n");
+        let e = run_err(args(example("roster.csv"), example("forecast.csv"), bad_routing, None));
+        assert!(e.contains("r.toml:4") && e.contains("sl_secnds"), "{e}");
+
+        let bad_value = write(d, "v.toml", "[queues.chat]\nchannel = \"chat\"\nconcurrency = 40\n");
+        let e = run_err(args(example("roster.csv"), example("forecast.csv"), bad_value, None));
+        assert!(e.contains("v.toml:1") && e.contains("concurrency"), "{e}");
+
+        let roster = write(d, "ro.csv", "agent_id,start,end,activity\nZ9,2026-11-23T08:00:00+08:00,2026-11-23T12:00:00+08:00,work\n");
+        let e = run_err(args(roster, example("forecast.csv"), example("routing.toml"), Some(example("agents.csv"))));
+        assert!(e.contains("ro.csv:2: column `agent_id`: agent `Z9` is not in"), "{e}");
+
+        let json_routing = write(d, "r.json", "{\"queues\": {\"chat\": {\"channel\": \"fax\"}}}");
+        let e = run_err(args(example("roster.csv"), example("forecast.csv"), json_routing, None));
+        assert!(e.contains("r.json:1"), "{e}");
+    }
+
+    #[test]
+    fn without_an_agents_file_everyone_serves_every_queue() {
+        let b = build(&args(example("roster.csv"), example("forecast.csv"), example("routing.toml"), None)).unwrap();
+        assert!(b.model.agents.iter().all(|a| a.skills.len() == 3));
+    }
+
+    #[test]
+    fn benchmark_models_build_from_the_peer_instances() {
+        let multi: MultiInstance = serde_json::from_str(
+            r#"{"horizon_s": 3600, "awt_s": 20, "call_types": [{"id":0,"name":"A","arrivals_per_hour":600,"patience_s":180},
+               {"id":1,"name":"B","arrivals_per_hour":300,"patience_s":240}],
+               "groups": [{"id":0,"agents":2,"skills":[0],"aht_s":[240,null]},{"id":1,"agents":1,"skills":[1],"aht_s":[null,300]},
+               {"id":2,"agents":1,"skills":[0,1],"aht_s":[270,330]}]}"#,
+        )
+        .unwrap();
+        let m = multi_model(&multi, 1800.0).unwrap();
+        assert_eq!(m.agents.len(), 4);
+        assert_eq!(m.forecast[0].aht_seconds, 240.0);
+        assert!((m.agents[3].skills[0].handle_factor - 270.0 / 240.0).abs() < 1e-12);
+        assert!((m.agents[3].skills[1].handle_factor - 1.1).abs() < 1e-12);
+        let r = run_ccops(&m, 2, 1).unwrap();
+        assert_eq!(r.rows.len(), 3);
+    }
+}
