@@ -286,5 +286,21 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
         return Err(format!("leave request for {day} not listed: {mine}"));
     }
     shot(c, shots, "11-agent-leave-requested").await;
+    logout(c).await;
+
+    // --- planner decides, seeing the staffing impact --------------------------------------------
+    login(c, base, &planner).await;
+    c.goto(&format!("{base}/planner/requests")).await.map_err(|e| e.to_string())?;
+    let pending = text_of(c, "#pending-requests").await;
+    if !pending.contains("e2e: family") {
+        return Err(format!("the agent's request is not waiting for the planner: {pending}"));
+    }
+    shot(c, shots, "13-requests-impact").await;
+    c.find(Locator::Css("#pending-requests form[action$='/approve'] button")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#pending-requests")).await.map_err(|e| e.to_string())?;
+    if text_of(c, "#pending-requests").await.contains("e2e: family") {
+        return Err("request still pending after approval".into());
+    }
+    shot(c, shots, "14-request-approved").await;
     Ok(())
 }

@@ -69,13 +69,29 @@ async fn holiday_names(state: &AppState, user: &CurrentUser, tz: Tz, from: Naive
     out
 }
 
+/// Where "my schedule" opens: today, unless this week has no published shift and a later one
+/// does within six weeks — then the week of that next shift (rosters are published ahead).
+async fn next_shift_day(state: &AppState, agent_id: i64, today: NaiveDate, tz: Tz) -> UiResult<NaiveDate> {
+    let week_end = views::week_start(today) + Duration::days(7);
+    let from = day_start(views::week_start(today), tz);
+    let segs = state.store.published_segments(Some(agent_id), from, day_start(today + Duration::days(42), tz)).await?;
+    let first = segs.iter().filter(|s| crate::api::requests::productive(&s.activity)).map(|s| local(s.start_at, tz).date()).min();
+    Ok(match first {
+        Some(d) if d >= week_end => d,
+        _ => today,
+    })
+}
+
 async fn schedule(State(state): State<AppState>, headers: HeaderMap, user: CurrentUser, Query(q): Query<ScheduleQuery>) -> UiResult {
     let agent_id = my_agent(&user, &headers)?;
     let page = Page::new(&headers, Some(&user), "/agent");
     let zh = page.lang == super::i18n::Lang::Zh;
     let tz = center_tz(&state, user.tenant_scope()).await;
     let now = today(tz);
-    let date = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(now);
+    let date = match q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) {
+        Some(d) => d,
+        None => next_shift_day(&state, agent_id, now, tz).await?,
+    };
     let month = q.view.as_deref() == Some("month");
     let (first, n, prev, next, label) = if month {
         let (first, n) = views::month_grid(date);

@@ -803,13 +803,14 @@ async fn roster_page(State(state): State<AppState>, headers: HeaderMap, user: Cu
         .into_iter()
         .map(|name| ActivityKey { name, colour: charts::activity_colour(name) })
         .collect();
+    // The page's own values first: in a merged context the first one that has a key wins.
     ctx = context! {
-        ..ctx,
         ..context! {
             roster => super::render::value(&view), teams => super::render::value(&teams), coverage,
             date => date.to_string(), days => super::render::value(&day_links),
             activities => super::render::value(&activities), can_plan => user.has(PLANNING),
-        }
+        },
+        ..ctx
     };
     page.render("planner/roster.html", "roster.title", ctx, vec![])
 }
