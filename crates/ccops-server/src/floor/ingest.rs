@@ -140,7 +140,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: St
 /// terminated (not redelivered) and logged.
 pub async fn nats_loop(state: AppState, url: String, subject: String) {
     loop {
-        if let Err(e) = nats_consume(&state, &url, &subject).await {
+        if let Err(e) = nats_consume(&state, &url, &subject, NATS_STREAM, NATS_CONSUMER).await {
             tracing::warn!(error = %e, "NATS consumer stopped; retrying in 2 s");
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -151,16 +151,17 @@ pub async fn nats_loop(state: AppState, url: String, subject: String) {
 pub const NATS_STREAM: &str = "CCOPS_EVENTS";
 pub const NATS_CONSUMER: &str = "ccops-floor";
 
-async fn nats_consume(state: &AppState, url: &str, subject: &str) -> anyhow::Result<()> {
+/// Consume `subject` through `stream` with the durable pull consumer `durable` until an error.
+pub(crate) async fn nats_consume(state: &AppState, url: &str, subject: &str, stream_name: &str, durable: &str) -> anyhow::Result<()> {
     use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
     use futures::StreamExt;
     let client = async_nats::connect(url).await?;
     let js = jetstream::new(client);
     let st = js
-        .get_or_create_stream(stream::Config { name: NATS_STREAM.into(), subjects: vec![subject.to_string()], ..Default::default() })
+        .get_or_create_stream(stream::Config { name: stream_name.into(), subjects: vec![subject.to_string()], ..Default::default() })
         .await?;
     let consumer = st
-        .get_or_create_consumer(NATS_CONSUMER, pull::Config { durable_name: Some(NATS_CONSUMER.into()), ..Default::default() })
+        .get_or_create_consumer(durable, pull::Config { durable_name: Some(durable.into()), ..Default::default() })
         .await?;
     tracing::info!(url, subject, "consuming agent state events from NATS JetStream");
     loop {
