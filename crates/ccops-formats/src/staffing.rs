@@ -126,6 +126,37 @@ impl<'a> SplitLine<'a> {
         SplitLine { line, commas }
     }
 
+    /// Every non-blank line of a block without quotes, split at its commas in the same pass over
+    /// the bytes. `f` gets the 0-based physical line index within the block; the first `Err` stops.
+    pub fn for_each<E>(
+        block: &[u8],
+        commas: &mut Vec<u32>,
+        mut f: impl FnMut(u64, &SplitLine) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (mut start, mut index) = (0, 0u64);
+        commas.clear();
+        for (i, &b) in block.iter().enumerate() {
+            if b == b',' {
+                commas.push((i - start) as u32);
+            } else if b == b'\n' {
+                let line = &block[start..i];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if !line.is_empty() {
+                    f(index, &SplitLine { line, commas })?;
+                }
+                index += 1;
+                start = i + 1;
+                commas.clear();
+            }
+        }
+        let line = &block[start..];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            f(index, &SplitLine { line, commas })?;
+        }
+        Ok(())
+    }
+
     /// The whole line.
     pub fn line(&self) -> &'a [u8] {
         self.line
@@ -852,6 +883,27 @@ mod tests {
         h.write_csv_row(&mut slow, &rec("q,t,15,1,1,99"), &result());
         assert_eq!(fast, slow);
         assert!(String::from_utf8(fast).unwrap().starts_with("q,t,15,1,1,14,"));
+    }
+
+    #[test]
+    fn block_lines_split_in_one_pass() {
+        let block = b"a,b\r\n\nc,,d\ne";
+        let mut seen = Vec::new();
+        let mut commas = Vec::new();
+        SplitLine::for_each(block, &mut commas, |i, l| {
+            let fields: Vec<&[u8]> = (0..l.field_count()).map(|f| l.field(f)).collect();
+            seen.push((i, fields.concat(), l.field_count()));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![(0, b"ab".to_vec(), 2), (2, b"cd".to_vec(), 3), (3, b"e".to_vec(), 1)]
+        );
+        assert_eq!(
+            SplitLine::for_each(block, &mut commas, |i, _| if i == 2 { Err(i) } else { Ok(()) }),
+            Err(2)
+        );
     }
 
     #[test]

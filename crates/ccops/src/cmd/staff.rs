@@ -456,26 +456,15 @@ fn solve_chunks(
             }
             result
         } else {
-            let mut result = Ok(());
-            for (i, raw) in chunk.data.split(|&b| b == b'\n').enumerate() {
-                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-                if raw.is_empty() {
-                    continue; // blank lines are not records
-                }
-                let line = chunk.first_line + i as u64;
-                let rec = SplitLine::new(raw, &mut commas);
-                match solve_row(header, defaults, line, &rec) {
-                    Ok(r) => emit(&mut chunk.out, &|out| match format {
-                        OutputFormat::Csv => header.write_csv_line(out, &rec, &r),
-                        OutputFormat::Json => header.write_json_row(out, &rec, &r),
-                    }),
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            result
+            let (first_line, out) = (chunk.first_line, &mut chunk.out);
+            SplitLine::for_each(&chunk.data, &mut commas, |i, rec| {
+                let r = solve_row(header, defaults, first_line + i, rec)?;
+                emit(out, &|out| match format {
+                    OutputFormat::Csv => header.write_csv_line(out, rec, &r),
+                    OutputFormat::Json => header.write_json_row(out, rec, &r),
+                });
+                Ok(())
+            })
         };
         chunk.error = result.err().or(read_error);
         if done.send(chunk).is_err() {
