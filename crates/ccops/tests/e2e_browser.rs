@@ -217,6 +217,16 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
     if !chart.contains(r#"class="forecast""#) || !chart.contains(r#"class="history""#) {
         return Err(format!("forecast chart lacks history or forecast line: {}", &chart[..chart.len().min(400)]));
     }
+    // Manual adjustment: +20 % on the default window, with a reason; the chart then shows it.
+    c.find(Locator::Css("#adjust-form input[name=percent]")).await.map_err(|e| e.to_string())?.clear().await.map_err(|e| e.to_string())?;
+    c.find(Locator::Css("#adjust-form input[name=percent]")).await.map_err(|e| e.to_string())?.send_keys("20").await.map_err(|e| e.to_string())?;
+    c.find(Locator::Css("#adjust-form input[name=reason]")).await.map_err(|e| e.to_string())?.send_keys("e2e: campaign").await.map_err(|e| e.to_string())?;
+    c.find(Locator::Css("#adjust-form button[type=submit]")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#forecast-chart svg path.adjusted"))
+        .await
+        .map_err(|e| format!("adjusted line not drawn after the adjustment: {e}"))?;
     shot(c, shots, "03-forecast").await;
 
     c.goto(&format!("{base}/planner/staffing")).await.map_err(|e| e.to_string())?;
@@ -263,6 +273,12 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
         return Err(format!("agent's week shows no shift times: {week}"));
     }
     shot(c, shots, "09-agent-week").await;
+    let day = c
+        .execute("const s = document.querySelector('#my-schedule tr[data-date] .shift'); return s ? s.closest('tr').dataset.date : null;", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .as_str()
+        .map(str::to_string);
     // Switch to Chinese and the month view.
     c.goto(&format!("{base}/lang/zh?back=/agent%3Fview%3Dmonth")).await.map_err(|e| e.to_string())?;
     let heading = text_of(c, "main h1").await;
@@ -271,9 +287,8 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
     }
     shot(c, shots, "10-agent-month-zh").await;
 
-    // Request leave two weeks out.
-    let day = c.execute("const d = new Date(Date.now() + 14*864e5); return d.toISOString().slice(0,10);", vec![]).await.map_err(|e| e.to_string())?;
-    let day = day.as_str().unwrap_or("2030-01-01").to_string();
+    // Request leave on the first day of the week that has a shift (read from the week view).
+    let day = day.ok_or("the agent's week shows no working day")?;
     for (id, v) in [("#leave-start", &day), ("#leave-end", &day)] {
         // Date inputs take keyboard input in the locale's order; set the value directly.
         c.execute(&format!("document.querySelector('{id}').value = arguments[0];"), vec![serde_json::json!(v)]).await.map_err(|e| e.to_string())?;

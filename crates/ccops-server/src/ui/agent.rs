@@ -131,9 +131,8 @@ async fn schedule(State(state): State<AppState>, headers: HeaderMap, user: Curre
         .map(|r| MyRequest {
             kind: r.kind,
             peer: r.counterpart_agent_id.map(|p| names.get(&p).cloned().unwrap_or_else(|| format!("#{p}"))),
-            start: local(r.start_at, tz).format("%Y-%m-%d").to_string(),
-            // Leave is stored as [start, end): show the last day it covers.
-            end: local(r.end_at - Duration::seconds(1), tz).format("%Y-%m-%d").to_string(),
+            start: views::window_label(r.start_at, r.end_at, tz).0,
+            end: views::window_label(r.start_at, r.end_at, tz).1,
             note: r.reason,
             status: r.status,
         })

@@ -49,11 +49,11 @@ pub type Point = (NaiveDateTime, f64);
 ///
 /// The x range covers history and forecast together; an empty input gives a chart with a
 /// "no data" note rather than an error, because an empty queue is a normal state in the UI.
-pub fn forecast_chart(
+pub fn forecast_chart<'a>(
     history: &[Point],
     forecast: &[ForecastPoint],
     holidays: &[Holiday],
-    labels: &ForecastLabels,
+    labels: &'a ForecastLabels,
     width: u32,
     height: u32,
 ) -> String {
@@ -97,15 +97,18 @@ pub fn forecast_chart(
     frame.polyline(&mut svg, history.iter().copied(), "history", "#555", "");
     frame.polyline(&mut svg, forecast.iter().map(|p| (p.at, p.value)), "forecast", "#1f5fa8", "");
     let adjusted: Vec<Point> = forecast.iter().filter_map(|p| Some((p.at, p.adjusted?))).collect();
+    let has_adjusted = !adjusted.is_empty();
     frame.polyline(&mut svg, adjusted.into_iter(), "adjusted", "#d9822b", r#" stroke-dasharray="5 3""#);
+    // Legend entries only for what is drawn.
+    let shown = |label: &'a str, drawn: bool| if drawn { label } else { "" };
     legend(
         &mut svg,
         &frame,
         &[
-            (&labels.history, "#555", false),
-            (&labels.forecast, "#1f5fa8", false),
-            (&labels.band, "#7aa6d8", true),
-            (&labels.adjusted, "#d9822b", false),
+            (shown(&labels.history, !history.is_empty()), "#555", false),
+            (shown(&labels.forecast, !forecast.is_empty()), "#1f5fa8", false),
+            (shown(&labels.band, !band.is_empty()), "#7aa6d8", true),
+            (shown(&labels.adjusted, has_adjusted), "#d9822b", false),
         ],
     );
     svg.push_str("</svg>");
@@ -168,7 +171,9 @@ pub fn coverage_chart(
     if !req.is_empty() {
         let _ = write!(svg, r##"<path class="required" d="{req}" fill="none" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 2"/>"##);
     }
-    legend(&mut svg, &frame, &[(labels.0, "#c0392b", false), (labels.1, "#4f9d69", true)]);
+    // A series that is not there gets no legend entry.
+    let (l0, l1) = (if required.is_empty() { "" } else { labels.0 }, if scheduled.is_empty() { "" } else { labels.1 });
+    legend(&mut svg, &frame, &[(l0, "#c0392b", false), (l1, "#4f9d69", true)]);
     svg.push_str("</svg>");
     svg
 }

@@ -941,14 +941,15 @@ async fn requests_page(State(state): State<AppState>, headers: HeaderMap, user: 
     let users: HashMap<i64, String> = state.store.list_users(None).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
     let (mut pending, mut decided) = (Vec::new(), Vec::new());
     for r in all.iter().take(300) {
+        let window = views::window_label(r.start_at, r.end_at, tz);
         let impact = if r.status == "pending" { ImpactView::from_impact(&compute_impact(&state, r).await?) } else { ImpactView::default() };
         let row = RequestRow {
             id: r.id,
             agent: names.get(&r.agent_id).cloned().unwrap_or_else(|| format!("#{}", r.agent_id)),
             kind: r.kind.clone(),
             peer: r.counterpart_agent_id.map(|p| names.get(&p).cloned().unwrap_or_else(|| format!("#{p}"))),
-            start: local(r.start_at, tz).format("%Y-%m-%d %H:%M").to_string(),
-            end: local(r.end_at, tz).format("%Y-%m-%d %H:%M").to_string(),
+            start: window.0,
+            end: window.1,
             note: r.reason.clone(),
             status: r.status.clone(),
             decided_by: if r.auto_approved { "auto".into() } else { r.decided_by.and_then(|u| users.get(&u).cloned()).unwrap_or_default() },

@@ -105,6 +105,18 @@ pub fn gantt_by_team(segments: &[Segment], agents: &[Agent], tz: Tz) -> Vec<Team
         .collect()
 }
 
+/// A request window as people say it: whole days as "2026-12-06" … "2026-12-07" (the last day
+/// included), anything else with times.
+pub fn window_label(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> (String, String) {
+    let (a, b) = (local(start, tz), local(end, tz));
+    let midnight = |t: NaiveDateTime| t.time() == chrono::NaiveTime::MIN;
+    if midnight(a) && midnight(b) && b > a {
+        (a.date().to_string(), (b.date() - Duration::days(1)).to_string())
+    } else {
+        (a.format("%Y-%m-%d %H:%M").to_string(), b.format("%Y-%m-%d %H:%M").to_string())
+    }
+}
+
 /// One day in the agent's schedule.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DayView {
@@ -263,6 +275,12 @@ mod tests {
         assert!(days[0].today && days[0].label.ends_with("周一"));
         assert_eq!(days[1].shift.as_deref(), Some("22:00–06:00"));
         assert_eq!(days[2].shift, None);
+    }
+
+    #[test]
+    fn whole_day_windows_show_inclusive_dates() {
+        assert_eq!(window_label(utc(16, 0, 0), utc(18, 0, 0), TZ), ("2026-02-16".into(), "2026-02-17".into()));
+        assert_eq!(window_label(utc(16, 9, 0), utc(16, 12, 30), TZ), ("2026-02-16 09:00".into(), "2026-02-16 12:30".into()));
     }
 
     #[test]
