@@ -24,7 +24,7 @@ pub struct LpResult {
 }
 
 /// Minimum under-staffed agent-hours of any legal roster (None if HiGHS did not reach optimality).
-pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<LpResult> {
+pub fn under_bound(m: &Model, _rules: &Rules, time_limit_s: f64) -> Option<LpResult> {
     let (ng, nq, ns) = (m.group_mask.len(), m.queues.len(), m.nslots);
     let slot = m.slot;
     let h = m.slot_hours();

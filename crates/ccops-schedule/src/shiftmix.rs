@@ -59,6 +59,89 @@ pub fn evaluate(inst: &ShiftMixInstance, x: &[Vec<u32>]) -> (f64, f64) {
     (under, over)
 }
 
+fn coverage_day(inst: &ShiftMixInstance, x: &[u32]) -> Vec<f64> {
+    let mut cov = vec![0.0; inst.intervals_per_day];
+    for (s, t) in inst.templates.iter().enumerate() {
+        for &i in t {
+            cov[i] += x[s] as f64;
+        }
+    }
+    cov
+}
+
+
+
+fn cell_cost(inst: &ShiftMixInstance, r: f64, c: f64) -> f64 {
+    if c < r { inst.under_weight * (r - c) } else { inst.over_weight * (c - r) }
+}
+
+fn day_cost(inst: &ShiftMixInstance, d: usize, x: &[u32]) -> f64 {
+    let cov = coverage_day(inst, x);
+    (0..inst.intervals_per_day).map(|i| cell_cost(inst, inst.required[d][i], cov[i])).sum()
+}
+
+/// Local search on one day's counts: best single add/remove, then remove-one-add-another swaps,
+/// until no move improves.
+fn improve(inst: &ShiftMixInstance, d: usize, mut x: Vec<u32>) -> Vec<u32> {
+    let req = &inst.required[d];
+    let mut cov = coverage_day(inst, &x);
+    let delta = |cov: &[f64], s: usize, k: f64| -> f64 {
+        inst.templates[s].iter().map(|&i| cell_cost(inst, req[i], cov[i] + k) - cell_cost(inst, req[i], cov[i])).sum()
+    };
+    let apply = |cov: &mut Vec<f64>, x: &mut Vec<u32>, s: usize, k: i32| {
+        for &i in &inst.templates[s] {
+            cov[i] += k as f64;
+        }
+        x[s] = (x[s] as i32 + k) as u32;
+    };
+    loop {
+        let mut best = (0.0, usize::MAX, 0i32);
+        for s in 0..x.len() {
+            let a = delta(&cov, s, 1.0);
+            if a < best.0 - 1e-9 && (x[s] as f64) < inst.max_per_shift {
+                best = (a, s, 1);
+            }
+            if x[s] > 0 {
+                let r = delta(&cov, s, -1.0);
+                if r < best.0 - 1e-9 {
+                    best = (r, s, -1);
+                }
+            }
+        }
+        if best.1 != usize::MAX {
+            apply(&mut cov, &mut x, best.1, best.2);
+            continue;
+        }
+        // Swaps: remove one of s, add the best t.
+        let mut moved = false;
+        for s in 0..x.len() {
+            if x[s] == 0 {
+                continue;
+            }
+            let r = delta(&cov, s, -1.0);
+            apply(&mut cov, &mut x, s, -1);
+            let mut bt = (f64::INFINITY, usize::MAX);
+            for t in 0..x.len() {
+                if t != s {
+                    let a = delta(&cov, t, 1.0);
+                    if a < bt.0 {
+                        bt = (a, t);
+                    }
+                }
+            }
+            if bt.1 != usize::MAX && r + bt.0 < -1e-9 {
+                apply(&mut cov, &mut x, bt.1, 1);
+                moved = true;
+            } else {
+                apply(&mut cov, &mut x, s, 1);
+            }
+        }
+        if !moved {
+            return x;
+        }
+    }
+}
+
 /// Solve every day as a MIP with `time_limit_s` in total (split evenly over days).
 pub fn solve_shift_mix(inst: &ShiftMixInstance, time_limit_s: f64) -> Result<ShiftMixResult, ScheduleError> {
     if inst.required.len() != inst.days || inst.required.iter().any(|r| r.len() != inst.intervals_per_day) {
@@ -97,23 +180,38 @@ pub fn solve_shift_mix(inst: &ShiftMixInstance, time_limit_s: f64) -> Result<Shi
             }
             pb
         };
-        // LP relaxation: the bound.
+        // LP relaxation: the bound, and the point we round from.
         let mut lp = build(false).optimise(Sense::Minimise);
         lp.make_quiet();
+        lp.set_option("time_limit", per_day * 0.3);
         let lps = lp.try_solve().map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
-        let mut lpv = lps.objective_value();
+        let lp_ok = lps.status() == HighsModelStatus::Optimal;
+        let mut lpv = if lp_ok { lps.objective_value() } else { 0.0 };
         if integral_weights {
             lpv = (lpv - 1e-6).ceil();
         }
         lp_bound += lpv;
-        // MIP.
+        let lp_x: Vec<f64> = lps.get_solution().columns()[..inst.templates.len()].to_vec();
+        // Round, then improve by add / remove / swap moves (fast, usually near the LP).
+        let heur = improve(inst, d, lp_x.iter().map(|v| v.round().max(0.0) as u32).collect());
+        let heur_cost = day_cost(inst, d, &heur);
+        // MIP from that start, for the rest of the day's time.
         let mut mip = build(true).optimise(Sense::Minimise);
         mip.make_quiet();
-        mip.set_option("time_limit", per_day);
+        mip.set_option("time_limit", per_day * 0.7);
         mip.set_option("threads", 1);
+        let mut start: Vec<f64> = heur.iter().map(|&v| v as f64).collect();
+        let cov = coverage_day(inst, &heur);
+        for i in 0..inst.intervals_per_day {
+            let diff = cov[i] - inst.required[d][i];
+            start.push((-diff).max(0.0));
+            start.push(diff.max(0.0));
+        }
+        let _ = mip.try_set_solution(Some(&start), None, None, None);
         let sol = mip.try_solve().map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
         let cols = sol.get_solution().columns().to_vec();
-        let xd: Vec<u32> = (0..inst.templates.len()).map(|s| cols.get(s).copied().unwrap_or(0.0).round().max(0.0) as u32).collect();
+        let mip_x: Vec<u32> = (0..inst.templates.len()).map(|s| cols.get(s).copied().unwrap_or(0.0).round().max(0.0) as u32).collect();
+        let xd = if day_cost(inst, d, &mip_x) < heur_cost { mip_x } else { heur };
         let db = sol.double_info_value(c"mip_dual_bound").unwrap_or(lpv);
         let db = if db.is_finite() { db.max(lpv) } else { lpv };
         let db = if integral_weights { (db - 1e-6).ceil() } else { db };

@@ -79,8 +79,10 @@ fn reoptimisation_after_an_absence_changes_little() {
     let again = solve(&p2, &SolveOptions { max_moves: 20_000, ..Default::default() }, &mut |_| true).unwrap();
     let rep = check(&again.roster, &p2.rules, &p2.agents, Some(&p2.requirements)).unwrap();
     assert!(rep.violations.is_empty(), "{:?}", rep.violations);
-    assert!(again.changed_agents <= 2, "changed {} agents / {} days", again.changed_agents, again.changed_days);
-    assert!(again.changed_days >= 1);
+    // A0's Wednesday must go; a few neighbouring days may move when that buys coverage
+    // (change_penalty 200 < one under-staffed interval), but 20 agent-days are not rebuilt.
+    assert!(again.changed_days >= 1 && again.changed_days <= 4, "changed {} agents / {} days", again.changed_agents, again.changed_days);
+    assert_eq!(again.under_hours, 0.0);
 }
 
 #[test]

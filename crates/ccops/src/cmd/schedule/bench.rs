@@ -191,8 +191,8 @@ fn shiftmix(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<(
 fn roster(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<()> {
     let tl = args.roster_time_limit;
     println!("\n## Open-shift rostering (`roster_*.json`, time limit {tl} s)");
-    println!("| instance | shifts | ccops unassigned | ccops unwanted-day | ccops time s | Timefold unassigned | Timefold unwanted-day | Timefold hard | Timefold time s |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| instance | shifts | ccops unassigned | ccops unwanted-day | ccops hard | ccops time s | Timefold unassigned | Timefold unwanted-day | Timefold hard | Timefold time s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for name in ["roster_50", "roster_200"] {
         let path = dir.join("gen/out").join(format!("{name}.json"));
         let Ok(text) = std::fs::read_to_string(&path) else {
@@ -236,6 +236,7 @@ fn roster(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<()>
         let t0 = Instant::now();
         let res = assign_shifts(&agents, &shifts, lim, 1, &mut |_, _, _| t0.elapsed().as_secs_f64() < tl);
         let secs = t0.elapsed().as_secs_f64();
+        let hard = hard_violations(&agents, &shifts, lim, &res.agent_of);
         let mut peer = vec!["–".to_string(); 4];
         if args.peers {
             let tls = format!("{tl}");
@@ -251,7 +252,29 @@ fn roster(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<()>
                 Err(e) => peer[0] = format!("error: {e}"),
             }
         }
-        println!("| {name} | {} | {} | {} | {secs:.1} | {} | {} | {} | {} |", shifts.len(), res.unassigned_shifts, res.unwanted, peer[0], peer[1], peer[2], peer[3]);
+        println!("| {name} | {} | {} | {} | {hard} | {secs:.1} | {} | {} | {} | {} |", shifts.len(), res.unassigned_shifts, res.unwanted, peer[0], peer[1], peer[2], peer[3]);
     }
     Ok(())
+}
+
+/// Hard-rule count exactly as the peer's `evaluate()` (bench_roster.py) scores it, written
+/// independently of the solver: skill, rest/overlap between consecutive shifts, shift and hour caps.
+fn hard_violations(agents: &[OpenAgent], shifts: &[OpenShift], lim: OpenLimits, agent_of: &[Option<usize>]) -> usize {
+    let mut by: Vec<Vec<&OpenShift>> = vec![Vec::new(); agents.len()];
+    let mut hard = 0;
+    for (s, a) in agent_of.iter().enumerate() {
+        let Some(a) = *a else { continue };
+        if !agents[a].skills.contains(&shifts[s].skill) {
+            hard += 1;
+        }
+        by[a].push(&shifts[s]);
+    }
+    for ss in &mut by {
+        ss.sort_by_key(|s| s.start);
+        hard += ss.windows(2).filter(|w| w[1].start < w[0].end + lim.min_rest_minutes).count();
+        hard += ss.len().saturating_sub(lim.max_shifts);
+        let h: f64 = ss.iter().map(|s| s.paid_hours).sum();
+        hard += (h - lim.max_hours).max(0.0).ceil() as usize;
+    }
+    hard
 }
