@@ -415,7 +415,8 @@ async fn forecast_adjust(State(state): State<AppState>, headers: HeaderMap, user
         reason: f.reason,
     };
     state.store.adjust_forecast(forecast.id, &adj, &user.actor()).await?;
-    Ok(see_other(&format!("/planner/forecast?queue={}&from={}", queue.id, (s.date() - Duration::days(1)))))
+    // A week around the change, at 15-minute resolution, so the adjusted line is visible.
+    Ok(see_other(&format!("/planner/forecast?queue={}&from={}&days=7", queue.id, (s.date() - Duration::days(1)))))
 }
 
 #[derive(Deserialize)]
