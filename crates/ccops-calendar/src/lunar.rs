@@ -48,9 +48,15 @@ pub fn from_lunar(lunar: LunarDate) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(s.get_year() as i32, s.get_month() as u32, s.get_day() as u32)
 }
 
-/// 正月初一 of lunar year `year`.
+/// 正月初一 of lunar year `year`. Computed once for the whole range and cached: models ask for
+/// it for every day of every queue.
 pub fn spring_festival(year: i32) -> Option<NaiveDate> {
-    from_lunar(LunarDate { year, month: 1, day: 1, leap: false })
+    static TABLE: std::sync::OnceLock<Vec<Option<NaiveDate>>> = std::sync::OnceLock::new();
+    if !in_range(year) {
+        return None;
+    }
+    let t = TABLE.get_or_init(|| (MIN_YEAR..=MAX_YEAR).map(|y| from_lunar(LunarDate { year: y, month: 1, day: 1, leap: false })).collect());
+    t[(year - MIN_YEAR) as usize]
 }
 
 /// 除夕: the last day of lunar month 12 of lunar year `year - 1` (29th or 30th), i.e. the eve of

@@ -357,7 +357,7 @@ pub struct BenchForecastArgs {
     #[arg(long, default_value_t = 1000)]
     pub queues: usize,
     /// Queues of the speed benchmark the peer (statsforecast MSTL) runs on; its time is scaled up.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 1)]
     pub peer_sample: usize,
     /// Where peer results and the summary JSON go.
     #[arg(long, default_value = "target/ccops-bench")]
