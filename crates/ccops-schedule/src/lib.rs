@@ -10,7 +10,8 @@
 //!   with a change penalty and budget (re-optimisation).
 //! - [`check`]`(&roster, &Rules, &agents, Option<&Requirements>) -> CheckReport` — the
 //!   independent checker: every hard rule, plus the per-interval coverage report.
-//! - [`shiftmix`] — pure shift scheduling (counts per shift template, no agents) as a MIP.
+//! - [`shiftmix`] — pure shift scheduling (counts per shift template, no agents): LP bound,
+//!   annealing per day, days in parallel, optional MIP; within a wall-clock limit.
 //! - [`assign`] — assigning given open shifts to agents (skills, rest, weekly limits).
 //! - [`generate`] — seeded benchmark / demo instances.
 //!
@@ -47,5 +48,9 @@ pub enum ScheduleError {
     Input(String),
     /// No roster can satisfy a hard rule for this agent.
     #[error("agent `{agent}` cannot satisfy rule `{rule}`: {detail}")]
-    Contradiction { agent: String, rule: String, detail: String },
+    Contradiction {
+        agent: String,
+        rule: String,
+        detail: String,
+    },
 }

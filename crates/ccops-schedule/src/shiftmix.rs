@@ -1,12 +1,18 @@
 //! Shift scheduling without names (ALGORITHMS.md §9): how many agents start each shift template
 //! on each day so that coverage matches the requirement, minimising
 //! `under_weight · Σ under + over_weight · Σ over` over all (day, interval) cells.
-//! Days are independent (shifts end by midnight), so each day is one small MIP for HiGHS
-//! (Dantzig's set-covering model with soft coverage); the LP relaxation and the MIP dual bound
-//! are reported so the gap is known.
+//! Days are independent (shifts end by midnight) and are solved in parallel (one worker thread
+//! per core, `std::thread::scope`). Each day: the LP relaxation of Dantzig's set-covering model
+//! with soft coverage (HiGHS; its optimum, rounded up when the weights are integral, is the
+//! bound), rounding + descent, then simulated annealing (add / remove / replace-by-neighbour
+//! moves) until the day's deadline, and optionally the HiGHS MIP warm-started from it (long runs,
+//! for a tighter dual bound). The wall-clock limit covers all of it: this module reads the clock.
 
 use highs::{HighsModelStatus, RowProblem, Sense};
 use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::ScheduleError;
 
@@ -53,7 +59,11 @@ pub fn evaluate(inst: &ShiftMixInstance, x: &[Vec<u32>]) -> (f64, f64) {
         }
         for i in 0..inst.intervals_per_day {
             let diff = cov[i] - inst.required[d][i];
-            if diff < 0.0 { under -= diff } else { over += diff }
+            if diff < 0.0 {
+                under -= diff
+            } else {
+                over += diff
+            }
         }
     }
     (under, over)
@@ -69,15 +79,19 @@ fn coverage_day(inst: &ShiftMixInstance, x: &[u32]) -> Vec<f64> {
     cov
 }
 
-
-
 fn cell_cost(inst: &ShiftMixInstance, r: f64, c: f64) -> f64 {
-    if c < r { inst.under_weight * (r - c) } else { inst.over_weight * (c - r) }
+    if c < r {
+        inst.under_weight * (r - c)
+    } else {
+        inst.over_weight * (c - r)
+    }
 }
 
 fn day_cost(inst: &ShiftMixInstance, d: usize, x: &[u32]) -> f64 {
     let cov = coverage_day(inst, x);
-    (0..inst.intervals_per_day).map(|i| cell_cost(inst, inst.required[d][i], cov[i])).sum()
+    (0..inst.intervals_per_day)
+        .map(|i| cell_cost(inst, inst.required[d][i], cov[i]))
+        .sum()
 }
 
 /// Local search on one day's counts: best single add/remove, then remove-one-add-another swaps,
@@ -86,7 +100,10 @@ fn improve(inst: &ShiftMixInstance, d: usize, mut x: Vec<u32>) -> Vec<u32> {
     let req = &inst.required[d];
     let mut cov = coverage_day(inst, &x);
     let delta = |cov: &[f64], s: usize, k: f64| -> f64 {
-        inst.templates[s].iter().map(|&i| cell_cost(inst, req[i], cov[i] + k) - cell_cost(inst, req[i], cov[i])).sum()
+        inst.templates[s]
+            .iter()
+            .map(|&i| cell_cost(inst, req[i], cov[i] + k) - cell_cost(inst, req[i], cov[i]))
+            .sum()
     };
     let apply = |cov: &mut Vec<f64>, x: &mut Vec<u32>, s: usize, k: i32| {
         for &i in &inst.templates[s] {
@@ -142,84 +159,463 @@ fn improve(inst: &ShiftMixInstance, d: usize, mut x: Vec<u32>) -> Vec<u32> {
     }
 }
 
-/// Solve every day as a MIP with `time_limit_s` in total (split evenly over days).
-pub fn solve_shift_mix(inst: &ShiftMixInstance, time_limit_s: f64) -> Result<ShiftMixResult, ScheduleError> {
-    if inst.required.len() != inst.days || inst.required.iter().any(|r| r.len() != inst.intervals_per_day) {
-        return Err(ScheduleError::Input("required must be days × intervals_per_day".into()));
-    }
-    if inst.templates.iter().flatten().any(|&i| i >= inst.intervals_per_day) {
-        return Err(ScheduleError::Input("a template works an interval outside the day".into()));
-    }
-    let per_day = (time_limit_s / inst.days.max(1) as f64).max(0.05);
-    let integral_weights = inst.under_weight.fract() == 0.0 && inst.over_weight.fract() == 0.0
-        && inst.required.iter().flatten().all(|r| r.fract() == 0.0);
-    let mut x = Vec::with_capacity(inst.days);
-    let (mut lp_bound, mut mip_bound, mut proved) = (0.0, 0.0, 0);
-    for d in 0..inst.days {
-        let build = |integer: bool| {
-            let mut pb = RowProblem::default();
-            let cols: Vec<_> = inst
-                .templates
-                .iter()
-                .map(|_| pb.add_column_with_integrality(0.0, 0.0..=inst.max_per_shift, integer))
-                .collect();
-            let mut covers: Vec<Vec<usize>> = vec![Vec::new(); inst.intervals_per_day];
-            for (s, t) in inst.templates.iter().enumerate() {
-                for &i in t {
-                    covers[i].push(s);
-                }
-            }
-            for i in 0..inst.intervals_per_day {
-                let u = pb.add_column(inst.under_weight, 0.0..);
-                let o = pb.add_column(inst.over_weight, 0.0..);
-                let r = inst.required[d][i];
-                let mut row: Vec<_> = covers[i].iter().map(|&s| (cols[s], 1.0)).collect();
-                row.push((u, 1.0));
-                row.push((o, -1.0));
-                pb.add_row(r..=r, row);
-            }
-            pb
-        };
-        // LP relaxation: the bound, and the point we round from.
-        let mut lp = build(false).optimise(Sense::Minimise);
-        lp.make_quiet();
-        lp.set_option("time_limit", per_day * 0.3);
-        let lps = lp.try_solve().map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
-        let lp_ok = lps.status() == HighsModelStatus::Optimal;
-        let mut lpv = if lp_ok { lps.objective_value() } else { 0.0 };
-        if integral_weights {
-            lpv = (lpv - 1e-6).ceil();
+/// Options of [`solve_shift_mix_with`].
+#[derive(Debug, Clone)]
+pub struct ShiftMixOptions {
+    /// Wall-clock limit for the whole solve (LP, search and MIP of every day), s.
+    pub time_limit_s: f64,
+    /// Worker threads; days are independent and solved in parallel (0 = all cores).
+    pub threads: usize,
+    /// Seed of the annealing search (each day derives its own stream from it).
+    pub seed: u64,
+    /// Annealing moves per day; `None` = until the day's share of the time limit. A fixed count
+    /// makes the result independent of timing and of the thread count (tests, reproductions).
+    pub moves_per_day: Option<u64>,
+    /// Finish each day with the HiGHS MIP (warm-started from the search) for its remaining time.
+    /// Off by default: on sched_p500_s15 HiGHS overran sub-second MIP time limits by 2–3 s and
+    /// did not improve the annealing; use it for long runs that tighten the dual bound.
+    pub mip: bool,
+    /// Share of each day's time given to the MIP when `mip` is set (the rest: annealing).
+    pub mip_share: f64,
+}
+
+impl Default for ShiftMixOptions {
+    fn default() -> Self {
+        ShiftMixOptions {
+            time_limit_s: 10.0,
+            threads: 0,
+            seed: 1,
+            moves_per_day: None,
+            mip: false,
+            mip_share: 0.25,
         }
-        lp_bound += lpv;
-        let lp_x: Vec<f64> = lps.get_solution().columns()[..inst.templates.len()].to_vec();
-        // Round, then improve by add / remove / swap moves (fast, usually near the LP).
-        let heur = improve(inst, d, lp_x.iter().map(|v| v.round().max(0.0) as u32).collect());
-        let heur_cost = day_cost(inst, d, &heur);
-        // MIP from that start, for the rest of the day's time.
-        let mut mip = build(true).optimise(Sense::Minimise);
+    }
+}
+
+/// Solve every day within `time_limit_s` in total, days in parallel on all cores.
+pub fn solve_shift_mix(
+    inst: &ShiftMixInstance,
+    time_limit_s: f64,
+) -> Result<ShiftMixResult, ScheduleError> {
+    solve_shift_mix_with(
+        inst,
+        &ShiftMixOptions {
+            time_limit_s,
+            ..Default::default()
+        },
+    )
+}
+
+/// One day's answer.
+#[derive(Debug, Clone)]
+struct DayResult {
+    x: Vec<u32>,
+    lp: f64,
+    bound: f64,
+    proved: bool,
+}
+
+/// SplitMix64: a small seeded generator (no dependency, same stream on every platform).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64 * n as f64) as usize % n.max(1)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Templates near each template: starting within ±4 intervals, or ending within ±2 — the
+/// targets of the "replace one shift by a similar one" move.
+fn neighbours(inst: &ShiftMixInstance) -> Vec<Vec<u32>> {
+    let span: Vec<(i64, i64)> = inst
+        .templates
+        .iter()
+        .map(|t| {
+            (
+                t.iter().copied().min().unwrap_or(0) as i64,
+                t.iter().copied().max().unwrap_or(0) as i64,
+            )
+        })
+        .collect();
+    (0..span.len())
+        .map(|s| {
+            (0..span.len())
+                .filter(|&u| {
+                    u != s
+                        && ((span[u].0 - span[s].0).abs() <= 4
+                            || (span[u].1 - span[s].1).abs() <= 2)
+                })
+                .map(|u| u as u32)
+                .collect()
+        })
+        .collect()
+}
+
+/// Simulated annealing on one day's counts: add one shift, remove one, or replace one by a
+/// neighbouring template (other start, length or break variant); the temperature falls
+/// geometrically over the budget and the search restarts from the best point found when it
+/// stalls. Stops after `moves` moves or at `deadline`, whichever comes first. Returns the best
+/// counts seen.
+#[allow(clippy::too_many_arguments)]
+fn anneal(
+    inst: &ShiftMixInstance,
+    d: usize,
+    x0: Vec<u32>,
+    neigh: &[Vec<u32>],
+    seed: u64,
+    moves: Option<u64>,
+    deadline: Instant,
+    target: f64,
+) -> Vec<u32> {
+    let req = &inst.required[d];
+    let n = inst.templates.len();
+    if n == 0 {
+        return x0;
+    }
+    let mut x = x0;
+    let mut cov = coverage_day(inst, &x);
+    let mut cost: f64 = (0..inst.intervals_per_day)
+        .map(|i| cell_cost(inst, req[i], cov[i]))
+        .sum();
+    let mut best = (cost, x.clone());
+    let mut units: Vec<u32> = Vec::new();
+    for (s, &k) in x.iter().enumerate() {
+        units.extend(std::iter::repeat_n(s as u32, k as usize));
+    }
+    let delta = |cov: &[f64], s: usize, k: f64| -> f64 {
+        inst.templates[s]
+            .iter()
+            .map(|&i| cell_cost(inst, req[i], cov[i] + k) - cell_cost(inst, req[i], cov[i]))
+            .sum()
+    };
+    let shift = |cov: &mut [f64], s: usize, k: f64| {
+        for &i in &inst.templates[s] {
+            cov[i] += k;
+        }
+    };
+    let mut rng = Rng(seed ^ (d as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+    let w = inst.under_weight.max(inst.over_weight).max(1e-9);
+    // One cooling from 1.0 to 0.2 (in units of the larger weight) over the budget: tried against
+    // 0.8→0.1, 1.5→0.3, 2→0.1, 3→0.2 and 3–12 re-heating cycles on sched_p500_s15 (200 vs 205–214).
+    let (t0, t1) = (1.0 * w, 0.2 * w);
+    let cycles = 1.0;
+    let stall: u64 = 400_000;
+    // Time-driven runs are split into rounds of this many moves between clock checks.
+    let budget = moves.unwrap_or(u64::MAX);
+    let started = Instant::now();
+    let total_s = deadline
+        .saturating_duration_since(started)
+        .as_secs_f64()
+        .max(1e-6);
+    let mut done: u64 = 0;
+    let mut since_best: u64 = 0;
+    let mut temp = t0;
+    while done < budget && best.0 > target + 1e-9 {
+        if done % 1024 == 0 {
+            let frac = match moves {
+                Some(m) => done as f64 / m as f64,
+                None => {
+                    let el = started.elapsed().as_secs_f64();
+                    if el >= total_s {
+                        break;
+                    }
+                    el / total_s
+                }
+            };
+            // Several cooling cycles over the budget: each cycle re-heats from the best point.
+            let cyc = (frac * cycles).fract();
+            temp = t0 * (t1 / t0).powf(cyc);
+            if since_best > stall {
+                x.clone_from(&best.1);
+                cost = best.0;
+                cov = coverage_day(inst, &x);
+                units.clear();
+                for (s, &k) in x.iter().enumerate() {
+                    units.extend(std::iter::repeat_n(s as u32, k as usize));
+                }
+                since_best = 0;
+            }
+        }
+        done += 1;
+        since_best += 1;
+        let kind = rng.below(10);
+        let accept = |dl: f64, rng: &mut Rng| dl <= 0.0 || rng.unit() < (-dl / temp).exp();
+        if kind == 0 || units.is_empty() {
+            // Add one shift.
+            let s = rng.below(n);
+            if x[s] as f64 >= inst.max_per_shift {
+                continue;
+            }
+            let dl = delta(&cov, s, 1.0);
+            if accept(dl, &mut rng) {
+                shift(&mut cov, s, 1.0);
+                x[s] += 1;
+                units.push(s as u32);
+                cost += dl;
+            }
+        } else if kind == 1 {
+            // Remove one shift.
+            let ui = rng.below(units.len());
+            let s = units[ui] as usize;
+            let dl = delta(&cov, s, -1.0);
+            if accept(dl, &mut rng) {
+                shift(&mut cov, s, -1.0);
+                x[s] -= 1;
+                units.swap_remove(ui);
+                cost += dl;
+            }
+        } else {
+            // Replace one shift by a neighbouring template.
+            let ui = rng.below(units.len());
+            let s = units[ui] as usize;
+            if neigh[s].is_empty() {
+                continue;
+            }
+            let t = neigh[s][rng.below(neigh[s].len())] as usize;
+            if x[t] as f64 >= inst.max_per_shift {
+                continue;
+            }
+            let dr = delta(&cov, s, -1.0);
+            shift(&mut cov, s, -1.0);
+            let dl = dr + delta(&cov, t, 1.0);
+            if accept(dl, &mut rng) {
+                shift(&mut cov, t, 1.0);
+                x[s] -= 1;
+                x[t] += 1;
+                units[ui] = t as u32;
+                cost += dl;
+            } else {
+                shift(&mut cov, s, 1.0);
+            }
+        }
+        if cost < best.0 - 1e-9 {
+            best = (cost, x.clone());
+            since_best = 0;
+        }
+    }
+    best.1
+}
+
+fn build_day(inst: &ShiftMixInstance, d: usize, integer: bool) -> RowProblem {
+    let mut pb = RowProblem::default();
+    let cols: Vec<_> = inst
+        .templates
+        .iter()
+        .map(|_| pb.add_column_with_integrality(0.0, 0.0..=inst.max_per_shift, integer))
+        .collect();
+    let mut covers: Vec<Vec<usize>> = vec![Vec::new(); inst.intervals_per_day];
+    for (s, t) in inst.templates.iter().enumerate() {
+        for &i in t {
+            covers[i].push(s);
+        }
+    }
+    for i in 0..inst.intervals_per_day {
+        let u = pb.add_column(inst.under_weight, 0.0..);
+        let o = pb.add_column(inst.over_weight, 0.0..);
+        let r = inst.required[d][i];
+        let mut row: Vec<_> = covers[i].iter().map(|&s| (cols[s], 1.0)).collect();
+        row.push((u, 1.0));
+        row.push((o, -1.0));
+        pb.add_row(r..=r, row);
+    }
+    pb
+}
+
+fn integral_weights(inst: &ShiftMixInstance) -> bool {
+    inst.under_weight.fract() == 0.0
+        && inst.over_weight.fract() == 0.0
+        && inst.required.iter().flatten().all(|r| r.fract() == 0.0)
+}
+
+/// LP bound, rounding, annealing and (optionally) the MIP of one day, all before `deadline`.
+fn solve_day(
+    inst: &ShiftMixInstance,
+    d: usize,
+    neigh: &[Vec<u32>],
+    opts: &ShiftMixOptions,
+    deadline: Instant,
+) -> Result<DayResult, ScheduleError> {
+    let integral = integral_weights(inst);
+    let left = |now: Instant| deadline.saturating_duration_since(now).as_secs_f64();
+    let day_s = left(Instant::now());
+    // LP relaxation: the bound, and the point we round from.
+    let mut lp = build_day(inst, d, false).optimise(Sense::Minimise);
+    lp.make_quiet();
+    lp.set_option("time_limit", (day_s * 0.3).max(0.01));
+    lp.set_option("threads", 1);
+    let lps = lp
+        .try_solve()
+        .map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
+    let lp_ok = lps.status() == HighsModelStatus::Optimal;
+    let mut lpv = if lp_ok { lps.objective_value() } else { 0.0 };
+    if integral {
+        lpv = (lpv - 1e-6).ceil();
+    }
+    let lp_x: Vec<f64> = if lp_ok {
+        lps.get_solution().columns()[..inst.templates.len()].to_vec()
+    } else {
+        vec![0.0; inst.templates.len()]
+    };
+    // Round, then the descent of `improve`, then annealing.
+    let heur = improve(
+        inst,
+        d,
+        lp_x.iter().map(|v| v.round().max(0.0) as u32).collect(),
+    );
+    let mip_s = if opts.mip {
+        left(Instant::now()) * opts.mip_share.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let ls_deadline = deadline - Duration::from_secs_f64(mip_s.min(left(Instant::now())));
+    let target = if lp_ok { lpv } else { 0.0 };
+    let heur = anneal(
+        inst,
+        d,
+        heur,
+        neigh,
+        opts.seed,
+        opts.moves_per_day,
+        ls_deadline,
+        target,
+    );
+    let heur = improve(inst, d, heur);
+    let heur_cost = day_cost(inst, d, &heur);
+    let mut bound = lpv;
+    let mut proved = lp_ok && heur_cost <= lpv + 1e-9;
+    let mut xd = heur;
+    // MIP from that start, for the rest of the day's time.
+    let rest = left(Instant::now());
+    if opts.mip && !proved && rest > 0.05 {
+        let mut mip = build_day(inst, d, true).optimise(Sense::Minimise);
         mip.make_quiet();
-        mip.set_option("time_limit", per_day * 0.7);
+        mip.set_option("time_limit", rest);
         mip.set_option("threads", 1);
-        let mut start: Vec<f64> = heur.iter().map(|&v| v as f64).collect();
-        let cov = coverage_day(inst, &heur);
+        let mut start: Vec<f64> = xd.iter().map(|&v| v as f64).collect();
+        let cov = coverage_day(inst, &xd);
         for i in 0..inst.intervals_per_day {
             let diff = cov[i] - inst.required[d][i];
             start.push((-diff).max(0.0));
             start.push(diff.max(0.0));
         }
         let _ = mip.try_set_solution(Some(&start), None, None, None);
-        let sol = mip.try_solve().map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
+        let sol = mip
+            .try_solve()
+            .map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
         let cols = sol.get_solution().columns().to_vec();
-        let mip_x: Vec<u32> = (0..inst.templates.len()).map(|s| cols.get(s).copied().unwrap_or(0.0).round().max(0.0) as u32).collect();
-        let xd = if day_cost(inst, d, &mip_x) < heur_cost { mip_x } else { heur };
+        let mip_x: Vec<u32> = (0..inst.templates.len())
+            .map(|s| cols.get(s).copied().unwrap_or(0.0).round().max(0.0) as u32)
+            .collect();
+        if cols.len() >= inst.templates.len() && day_cost(inst, d, &mip_x) < heur_cost {
+            xd = mip_x;
+        }
         let db = sol.double_info_value(c"mip_dual_bound").unwrap_or(lpv);
         let db = if db.is_finite() { db.max(lpv) } else { lpv };
-        let db = if integral_weights { (db - 1e-6).ceil() } else { db };
-        if sol.status() == HighsModelStatus::Optimal {
-            proved += 1;
+        bound = if integral { (db - 1e-6).ceil() } else { db };
+        proved =
+            sol.status() == HighsModelStatus::Optimal || day_cost(inst, d, &xd) <= bound + 1e-9;
+    }
+    Ok(DayResult {
+        x: xd,
+        lp: lpv,
+        bound,
+        proved,
+    })
+}
+
+/// When day `d` must be finished, as a fraction of the time limit: days are taken in order by
+/// `threads` workers in rounds of `threads` days, and round k ends at (k + 1) / rounds. A worker
+/// that finishes early starts its next day early and so gives it more time; no day can end past
+/// the limit.
+fn day_end_frac(d: usize, days: usize, threads: usize) -> f64 {
+    let threads = threads.max(1);
+    let rounds = days.div_ceil(threads).max(1);
+    ((d / threads + 1) as f64 / rounds as f64).min(1.0)
+}
+
+/// Solve every day within `opts.time_limit_s` (wall clock, everything included). Days are
+/// handed to `opts.threads` workers in order; each day gets an equal share of the time that is
+/// left when it starts (remaining time × workers / days not yet started). With
+/// `moves_per_day` set, each day's result depends only on the instance and the seed, not on
+/// the thread count.
+pub fn solve_shift_mix_with(
+    inst: &ShiftMixInstance,
+    opts: &ShiftMixOptions,
+) -> Result<ShiftMixResult, ScheduleError> {
+    let t_start = Instant::now();
+    if inst.required.len() != inst.days
+        || inst
+            .required
+            .iter()
+            .any(|r| r.len() != inst.intervals_per_day)
+    {
+        return Err(ScheduleError::Input(
+            "required must be days × intervals_per_day".into(),
+        ));
+    }
+    if inst
+        .templates
+        .iter()
+        .flatten()
+        .any(|&i| i >= inst.intervals_per_day)
+    {
+        return Err(ScheduleError::Input(
+            "a template works an interval outside the day".into(),
+        ));
+    }
+    // Keep a small margin for scoring and hand-back.
+    let limit = (opts.time_limit_s * 0.98 - 0.02).max(0.01);
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    }
+    .clamp(1, inst.days.max(1));
+    let neigh = neighbours(inst);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<DayResult, ScheduleError>>>> =
+        Mutex::new(vec![None; inst.days]);
+    let worker = || loop {
+        let d = next.fetch_add(1, Ordering::SeqCst);
+        if d >= inst.days {
+            break;
         }
-        mip_bound += db;
-        x.push(xd);
+        let r = solve_day(
+            inst,
+            d,
+            &neigh,
+            opts,
+            t_start + Duration::from_secs_f64(limit * day_end_frac(d, inst.days, threads)),
+        );
+        results.lock().unwrap_or_else(|e| e.into_inner())[d] = Some(r);
+    };
+    if threads == 1 {
+        worker();
+    } else {
+        std::thread::scope(|sc| {
+            for _ in 0..threads {
+                sc.spawn(worker);
+            }
+        });
+    }
+    let mut x = Vec::with_capacity(inst.days);
+    let (mut lp_bound, mut mip_bound, mut proved) = (0.0, 0.0, 0);
+    for r in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let r = r.ok_or_else(|| ScheduleError::Input("a day was not solved".into()))??;
+        lp_bound += r.lp;
+        mip_bound += r.bound;
+        proved += r.proved as usize;
+        x.push(r.x);
     }
     let (under, over) = evaluate(inst, &x);
     Ok(ShiftMixResult {
@@ -267,9 +663,108 @@ mod tests {
             over_weight: 1.0,
             max_per_shift: 5.0,
         };
-        let r = solve_shift_mix(&inst, 5.0).unwrap();
+        // Annealing alone cannot prove this day (LP 0 < 1): the MIP does.
+        let opts = ShiftMixOptions {
+            time_limit_s: 2.0,
+            mip: true,
+            mip_share: 0.5,
+            ..Default::default()
+        };
+        let r = solve_shift_mix_with(&inst, &opts).unwrap();
         assert_eq!(r.objective, 1.0);
         assert_eq!(r.days_proved_optimal, 1);
+        assert_eq!(r.mip_bound, 1.0);
+        // Without the MIP the answer is the same, only unproved.
+        let r = solve_shift_mix_with(
+            &inst,
+            &ShiftMixOptions {
+                time_limit_s: 0.5,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(r.objective, 1.0);
         assert!(r.lp_bound <= 1.0);
+    }
+
+    /// A small multi-day instance with break holes (4 days × 32 intervals).
+    fn small() -> ShiftMixInstance {
+        let mut templates = Vec::new();
+        for len in [8usize, 12] {
+            for st in 0..=(32 - len) {
+                templates.push((st..st + len).filter(|&i| i != st + 4).collect());
+            }
+        }
+        let required = (0..4)
+            .map(|d| {
+                (0..32)
+                    .map(|i| {
+                        ((i as f64 * 0.4 + d as f64).sin() * 4.0
+                            + 6.0
+                            + ((i * 7 + d * 3) % 3) as f64)
+                            .round()
+                    })
+                    .collect()
+            })
+            .collect();
+        ShiftMixInstance {
+            days: 4,
+            intervals_per_day: 32,
+            required,
+            templates,
+            under_weight: 1.0,
+            over_weight: 1.0,
+            max_per_shift: 50.0,
+        }
+    }
+
+    /// With a fixed move count (no MIP), the days' results do not depend on the thread count.
+    #[test]
+    fn parallel_equals_sequential() {
+        let inst = small();
+        let opts = |threads| ShiftMixOptions {
+            time_limit_s: 600.0,
+            threads,
+            seed: 7,
+            moves_per_day: Some(20_000),
+            mip: false,
+            mip_share: 0.0,
+        };
+        let seq = solve_shift_mix_with(&inst, &opts(1)).unwrap();
+        let par = solve_shift_mix_with(&inst, &opts(2)).unwrap();
+        assert_eq!(seq.x, par.x);
+        assert_eq!(seq.objective, par.objective);
+        assert!(seq.objective >= seq.lp_bound - 1e-9);
+        let (u, o) = evaluate(&inst, &seq.x);
+        assert_eq!(u + o, seq.objective);
+    }
+
+    /// Annealing improves on an empty start and is deterministic for a given seed.
+    #[test]
+    fn anneal_improves_on_its_start() {
+        let inst = small();
+        let neigh = neighbours(&inst);
+        let start = vec![0u32; inst.templates.len()];
+        let far = Instant::now() + Duration::from_secs(600);
+        let x = anneal(&inst, 1, start.clone(), &neigh, 3, Some(50_000), far, 0.0);
+        assert!(day_cost(&inst, 1, &x) < day_cost(&inst, 1, &start));
+        // Deterministic for a given seed.
+        assert_eq!(
+            x,
+            anneal(&inst, 1, start, &neigh, 3, Some(50_000), far, 0.0)
+        );
+    }
+
+    /// The time split: rounds of `threads` days, the last round ending at the limit.
+    #[test]
+    fn day_deadlines_fit_the_limit() {
+        // 7 days on 2 workers: 4 rounds of 2.5 s of a 10 s limit.
+        let ends: Vec<f64> = (0..7).map(|d| day_end_frac(d, 7, 2) * 10.0).collect();
+        assert_eq!(ends, vec![2.5, 2.5, 5.0, 5.0, 7.5, 7.5, 10.0]);
+        // One worker: one day per round.
+        assert_eq!(day_end_frac(6, 7, 1), 1.0);
+        assert_eq!(day_end_frac(0, 7, 1), 1.0 / 7.0);
+        // More workers than days: everything in one round.
+        assert_eq!(day_end_frac(2, 3, 8), 1.0);
     }
 }
