@@ -10,7 +10,7 @@
 use anyhow::Context;
 use ccops_schedule::assign::{OpenAgent, OpenLimits, OpenShift, assign_shifts};
 use ccops_schedule::generate::generate;
-use ccops_schedule::shiftmix::{ShiftMixInstance, solve_shift_mix};
+use ccops_schedule::shiftmix::{ShiftMixInstance, ShiftMixOptions, solve_shift_mix_with};
 use ccops_schedule::{SolveOptions, check, solve};
 use clap::{Args, ValueEnum};
 use serde_json::Value;
@@ -42,6 +42,13 @@ pub struct BenchScheduleArgs {
     /// Time limit for the shift-mix instances, s (the target is 10 s).
     #[arg(long, default_value_t = 10.0)]
     pub shiftmix_time_limit: f64,
+    /// Worker threads for the shift mix (days in parallel; 0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub shiftmix_threads: usize,
+    /// Also run a long solve with the HiGHS MIP on every day (this many seconds in total, e.g.
+    /// 600) to tighten the dual bound; the timed run's gap is then taken to the best bound.
+    #[arg(long)]
+    pub shiftmix_prove_time_limit: Option<f64>,
     /// Time limit for the rostering instances, s (ccops and Timefold alike).
     #[arg(long, default_value_t = 30.0)]
     pub roster_time_limit: f64,
@@ -168,8 +175,25 @@ fn shiftmix(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<(
             max_per_shift: j["max_per_shift"].as_f64().unwrap_or(1e6),
         };
         let t0 = Instant::now();
-        let r = solve_shift_mix(&inst, args.shiftmix_time_limit).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let opts = ShiftMixOptions { time_limit_s: args.shiftmix_time_limit, threads: args.shiftmix_threads, ..Default::default() };
+        let r = solve_shift_mix_with(&inst, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
         let secs = t0.elapsed().as_secs_f64();
+        let mut best_bound = r.mip_bound;
+        let mut proved_note = String::new();
+        if let Some(pt) = args.shiftmix_prove_time_limit {
+            let popts = ShiftMixOptions { time_limit_s: pt, mip: true, mip_share: 0.85, ..opts.clone() };
+            let tp = Instant::now();
+            let p = solve_shift_mix_with(&inst, &popts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            best_bound = best_bound.max(p.mip_bound);
+            proved_note = format!(
+                "; long run {pt} s: under+over {:.0}, dual bound {:.0}, {}/{} days proved, {:.0} s",
+                p.under + p.over,
+                p.mip_bound,
+                p.days_proved_optimal,
+                inst.days,
+                tp.elapsed().as_secs_f64()
+            );
+        }
         let ours = r.under + r.over;
         let mut peer = ("–".to_string(), "–".to_string(), "–".to_string());
         if args.peers {
@@ -182,8 +206,11 @@ fn shiftmix(args: &BenchScheduleArgs, dir: &Path, py: &Path) -> anyhow::Result<(
                 Err(e) => peer.0 = format!("error: {e}"),
             }
         }
-        let gap = if r.mip_bound > 0.0 { (ours - r.mip_bound) / r.mip_bound * 100.0 } else { 0.0 };
-        println!("| {name} | {ours:.0} | {:.0} (LP {:.0}, {}/{} days proved optimal) | {gap:.1}% | {secs:.1} | {} | {} | {} |", r.mip_bound, r.lp_bound, r.days_proved_optimal, inst.days, peer.0, peer.1, peer.2);
+        let gap = if best_bound > 0.0 { (ours - best_bound) / best_bound * 100.0 } else { 0.0 };
+        println!(
+            "| {name} | {ours:.0} | {best_bound:.0} (LP {:.0}, {}/{} days proved optimal{proved_note}) | {gap:.1}% | {secs:.1} | {} | {} | {} |",
+            r.lp_bound, r.days_proved_optimal, inst.days, peer.0, peer.1, peer.2
+        );
     }
     Ok(())
 }
