@@ -139,7 +139,13 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // 32 MiB page cache per connection (allocated as pages are used; the default is
+                // 2 MiB): the live floor's (agent, time) index takes inserts all over its width,
+                // and with a small cache every batch re-reads those pages. Temporary b-trees and
+                // statement journals stay in memory.
+                .pragma("cache_size", "-32768")
+                .pragma("temp_store", "memory");
             // An in-memory database exists per connection: keep exactly one.
             let max = if url.contains(":memory:") { 1 } else { 8 };
             let pool = SqlitePoolOptions::new().max_connections(max).connect_with(opts).await?;

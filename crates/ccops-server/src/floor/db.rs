@@ -3,7 +3,7 @@
 
 use ccops_floor::{AgentState, Alert, AlertRule, ExceptionStatus, Playbook, PlaybookStep, StateEvent};
 use ccops_formats::events::QueueStats;
-use ccops_store::{Actor, Backend, Result, Store, StoreError, on_pool};
+use ccops_store::{Actor, Result, Store, StoreError, on_pool};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::QueryBuilder;
@@ -21,24 +21,36 @@ pub fn from_ms(m: i64) -> DateTime<Utc> {
 
 /// Store a batch of events in ONE transaction, ignoring event ids already stored. Returns how
 /// many were new. When this returns Ok the rows are committed: only then may the caller ack.
+/// A batch of up to [`BATCH`] events is one INSERT statement in autocommit mode (atomic on its
+/// own; SQLite then needs no statement journal, which costs a temp-file write per changed page);
+/// bigger batches are several statements in an explicit transaction.
 pub async fn insert_events(store: &Store, tenant: i64, source: &str, events: &[StateEvent], received_ms: i64) -> Result<u64> {
     if events.is_empty() {
         return Ok(0);
     }
     let mut stored = 0u64;
-    on_pool!(store, p => {
-        let mut tx = p.begin().await?;
-        for chunk in events.chunks(BATCH) {
+    macro_rules! insert {
+        ($chunk:expr) => {{
             let mut qb = QueryBuilder::new(
                 "INSERT INTO floor_events (tenant_id, event_id, agent_code, state, at_ms, queue, reason, source, received_ms) ");
-            qb.push_values(chunk, |mut b, e| {
+            qb.push_values($chunk, |mut b, e| {
                 b.push_bind(tenant).push_bind(&e.event_id).push_bind(&e.agent_id).push_bind(e.state.as_str())
                     .push_bind(ms(e.at)).push_bind(&e.queue).push_bind(&e.reason).push_bind(source).push_bind(received_ms);
             });
             qb.push(" ON CONFLICT (tenant_id, event_id) DO NOTHING");
-            stored += qb.build().execute(&mut *tx).await?.rows_affected();
+            qb
+        }};
+    }
+    on_pool!(store, p => {
+        if events.len() <= BATCH {
+            stored += insert!(events).build().execute(p).await?.rows_affected();
+        } else {
+            let mut tx = p.begin().await?;
+            for chunk in events.chunks(BATCH) {
+                stored += insert!(chunk).build().execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
         }
-        tx.commit().await?;
     });
     Ok(stored)
 }
@@ -92,6 +104,26 @@ pub async fn events_between(store: &Store, agent: Option<&str>, from: DateTime<U
     Ok(rows.into_iter().filter_map(EventRow::into_event).collect())
 }
 
+/// Events with `from <= at < until` of the listed agents only (in chunks of 500 codes).
+pub async fn events_of_agents(store: &Store, agents: &[&str], from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<StateEvent>> {
+    let mut out = Vec::new();
+    for chunk in agents.chunks(500) {
+        let rows: Vec<EventRow> = on_pool!(store, p => {
+            let mut qb = QueryBuilder::new("SELECT event_id, agent_code, state, at_ms, queue, reason FROM floor_events WHERE at_ms >= ");
+            qb.push_bind(ms(from)).push(" AND at_ms < ").push_bind(ms(until)).push(" AND agent_code IN (");
+            let mut sep = qb.separated(", ");
+            for a in chunk {
+                sep.push_bind(*a);
+            }
+            qb.push(") ORDER BY at_ms");
+            qb.build_query_as::<EventRow>().fetch_all(p).await?
+        });
+        out.extend(rows.into_iter().filter_map(EventRow::into_event));
+    }
+    out.sort_by_key(|e| e.at);
+    Ok(out)
+}
+
 /// One row of the live stream (what the SSE clients receive).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct StreamRow {
@@ -111,25 +143,140 @@ pub struct StreamRow {
     pub event_id: String,
 }
 
-/// Stored events after `cursor` in arrival order, plus the listed `holes` (sequence numbers that
-/// were missing last time: on PostgreSQL a lower id can commit after a higher one).
-pub async fn stream_after(store: &Store, cursor: i64, holes: &[i64], limit: i64) -> Result<Vec<StreamRow>> {
-    let sql = "SELECT seq, tenant_id, agent_code, state, at_ms, queue, event_id FROM floor_events";
+/// Where this process's stream poller stands (see [`stream_next`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamPos {
+    /// SQLite: the last `seq` read. SQLite commits one writer at a time, so a row with a lower
+    /// `seq` can never become visible after a higher one: `seq > cursor` misses nothing.
+    Seq(i64),
+    /// PostgreSQL: the snapshot (`pg_current_snapshot()` text, `xmin:xmax:xip,…`) of the previous
+    /// read. A row not visible in it was inserted by a transaction that was still running
+    /// (`tx_id ∈ xip`) or had not started (`tx_id >= xmax`), so "visible now and not then" is
+    /// `tx_id >= xmax OR tx_id = ANY(xip)` — exact, without holes to chase, whatever commits in
+    /// whatever order. `xmin` is the client cursor of this position.
+    Snapshot { snapshot: String, xmin: i64 },
+}
+
+impl StreamPos {
+    /// The cursor handed to SSE clients (and taken back as `?since=`): SQLite the last `seq`,
+    /// PostgreSQL the snapshot xmin (every event of a transaction below it was delivered).
+    pub fn cursor(&self) -> i64 {
+        match self {
+            StreamPos::Seq(s) => *s,
+            StreamPos::Snapshot { xmin, .. } => *xmin,
+        }
+    }
+}
+
+const STREAM_COLS: &str = "SELECT seq, tenant_id, agent_code, state, at_ms, queue, event_id FROM floor_events";
+
+/// PostgreSQL: a REPEATABLE READ transaction, so both statements run on the snapshot the first
+/// one reports.
+const PG_SNAPSHOT_TX: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+/// First statement of that transaction: the snapshot, and plan settings for the read that
+/// follows. PostgreSQL has no statistics-based estimate for `xid8` ranges (it assumes a third of
+/// the table matches `tx_id >= …`), so without this it plans a (parallel) sequential scan of the
+/// whole table for what is a few hundred rows at the end of `floor_events_tx`.
+const PG_SNAPSHOT_SQL: &str = "SELECT set_config('enable_seqscan', 'off', true), \
+     set_config('max_parallel_workers_per_gather', '0', true), pg_current_snapshot()::text";
+
+async fn pg_snapshot(tx: &mut sqlx::PgConnection) -> Result<String> {
+    let (_, _, snapshot): (String, String, String) = sqlx::query_as(PG_SNAPSHOT_SQL).fetch_one(tx).await?;
+    Ok(snapshot)
+}
+
+fn snapshot_xmin(snapshot: &str) -> Result<i64> {
+    snapshot
+        .split(':')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .ok_or_else(|| StoreError::Invalid(format!("unexpected pg_current_snapshot() `{snapshot}`")))
+}
+
+/// The current stream position (what the poller starts from).
+pub async fn stream_start(store: &Store) -> Result<StreamPos> {
     Ok(match store.pool_ref() {
         ccops_store::PoolRef::Postgres(p) => {
-            sqlx::query_as::<_, StreamRow>(sqlx::AssertSqlSafe(format!("{sql} WHERE seq > $1 OR seq = ANY($2) ORDER BY seq LIMIT $3")))
-                .bind(cursor).bind(holes).bind(limit).fetch_all(p).await?
+            let snapshot: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text").fetch_one(p).await?;
+            StreamPos::Snapshot { xmin: snapshot_xmin(&snapshot)?, snapshot }
         }
         ccops_store::PoolRef::Sqlite(p) => {
-            // SQLite commits writers one at a time in id order: no holes to chase.
-            sqlx::query_as::<_, StreamRow>(sqlx::AssertSqlSafe(format!("{sql} WHERE seq > $1 ORDER BY seq LIMIT $2")))
-                .bind(cursor).bind(limit).fetch_all(p).await?
+            StreamPos::Seq(sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM floor_events").fetch_one(p).await?)
         }
     })
 }
 
-pub async fn max_seq(store: &Store) -> Result<i64> {
-    Ok(on_pool!(store, p => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM floor_events").fetch_one(p).await?))
+/// The client cursor of "now", taken BEFORE a snapshot page reads its events: every event it
+/// does not see is replayed by `?since=<cursor>` or arrives on the stream.
+pub async fn stream_cursor(store: &Store) -> Result<i64> {
+    Ok(stream_start(store).await?.cursor())
+}
+
+/// Events that became visible since `pos`, in arrival order (PostgreSQL: by inserting
+/// transaction, then `seq`), and the new position. Every committed event is returned by exactly
+/// one call of a chain starting at [`stream_start`]. SQLite reads at most `limit` rows per call
+/// (call again when it returned `limit`); PostgreSQL returns everything that committed since the
+/// previous call (bounded by what commits in one poll interval).
+pub async fn stream_next(store: &Store, pos: &StreamPos, limit: i64) -> Result<(Vec<StreamRow>, StreamPos)> {
+    match (store.pool_ref(), pos) {
+        (ccops_store::PoolRef::Postgres(p), StreamPos::Snapshot { snapshot: prev, .. }) => {
+            let mut tx = p.begin_with(PG_SNAPSHOT_TX).await?;
+            let snapshot = pg_snapshot(&mut tx).await?;
+            let rows = sqlx::query_as::<_, StreamRow>(sqlx::AssertSqlSafe(format!(
+                "{STREAM_COLS} WHERE tx_id >= pg_snapshot_xmax($1::pg_snapshot) \
+                 OR tx_id = ANY(ARRAY(SELECT pg_snapshot_xip($1::pg_snapshot))) ORDER BY tx_id, seq"
+            )))
+            .bind(prev)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok((rows, StreamPos::Snapshot { xmin: snapshot_xmin(&snapshot)?, snapshot }))
+        }
+        (ccops_store::PoolRef::Sqlite(p), StreamPos::Seq(cursor)) => {
+            let rows = sqlx::query_as::<_, StreamRow>(sqlx::AssertSqlSafe(format!("{STREAM_COLS} WHERE seq > $1 ORDER BY seq LIMIT $2")))
+                .bind(cursor)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            let next = rows.last().map_or(*cursor, |r| r.seq);
+            Ok((rows, StreamPos::Seq(next)))
+        }
+        _ => Err(StoreError::Invalid("stream position of the other database kind".into())),
+    }
+}
+
+/// Replay for a client that has seen everything up to `cursor` (a snapshot's `cursor`, or the
+/// last SSE message's): the events it may have missed, in arrival order, and the cursor after
+/// them; `None` when there are more than `limit` (the client should reload its snapshot).
+/// On PostgreSQL the replay may repeat events the client already has (those of transactions at
+/// or above its xmin cursor that it saw early); clients apply events by their `at`, so a repeat
+/// changes nothing.
+pub async fn stream_since(store: &Store, cursor: i64, limit: i64) -> Result<Option<(Vec<StreamRow>, i64)>> {
+    let (rows, next) = match store.pool_ref() {
+        ccops_store::PoolRef::Postgres(p) => {
+            let mut tx = p.begin_with(PG_SNAPSHOT_TX).await?;
+            let snapshot = pg_snapshot(&mut tx).await?;
+            let rows = sqlx::query_as::<_, StreamRow>(sqlx::AssertSqlSafe(format!(
+                "{STREAM_COLS} WHERE tx_id >= ($1::bigint)::text::xid8 ORDER BY tx_id, seq LIMIT $2"
+            )))
+            .bind(cursor)
+            .bind(limit + 1)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            (rows, snapshot_xmin(&snapshot)?)
+        }
+        ccops_store::PoolRef::Sqlite(p) => {
+            let rows = sqlx::query_as::<_, StreamRow>(sqlx::AssertSqlSafe(format!("{STREAM_COLS} WHERE seq > $1 ORDER BY seq LIMIT $2")))
+                .bind(cursor)
+                .bind(limit + 1)
+                .fetch_all(p)
+                .await?;
+            let next = rows.last().map_or(cursor, |r| r.seq);
+            (rows, next)
+        }
+    };
+    Ok((rows.len() as i64 <= limit).then_some((rows, next)))
 }
 
 /// Number of stored events and distinct event ids (the crash test checks both are equal).
@@ -451,11 +598,6 @@ pub async fn update_step(store: &Store, run_id: i64, idx: i64, assignee: Option<
         tx.commit().await?;
         Ok(())
     })
-}
-
-/// Whether the database can have sequence holes that commit late (see [`stream_after`]).
-pub fn has_holes(store: &Store) -> bool {
-    store.backend() == Backend::Postgres
 }
 
 /// Benchmarks only: empty the floor's event and statistics tables and return a fresh `events`

@@ -1,8 +1,14 @@
-//! SSE fan-out. One poller per process reads newly committed events from the database
-//! (`seq > cursor`) every 50 ms and broadcasts them to this process's SSE clients. Because the
-//! source is the database, every server shows every event, whichever server ingested it.
+//! SSE fan-out. One poller per process reads newly committed events from the database every
+//! 50 ms and broadcasts them to this process's SSE clients. Because the source is the database,
+//! every server shows every event, whichever server ingested it.
+//!
+//! What "newly committed" means is [`db::stream_next`]: on SQLite the rows after the last `seq`
+//! read (one writer at a time commits ids in order); on PostgreSQL the rows of transactions that
+//! were not yet visible in the previous poll's snapshot (`tx_id >= xmax OR tx_id = ANY(xip)`),
+//! which needs no hole chasing however transactions interleave. The cursor sent to clients
+//! (`{"cursor":n,…}`, `?since=n`) is the last `seq` on SQLite and the snapshot xmin on PostgreSQL.
 
-use super::db::{self, StreamRow};
+use super::db::{self, StreamPos, StreamRow};
 use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
 use crate::AppState;
@@ -12,10 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// Newly committed events, in arrival order.
@@ -27,10 +32,10 @@ pub struct Update {
 }
 
 const POLL: Duration = Duration::from_millis(50);
-/// How long a missing sequence number is waited for (PostgreSQL: a transaction that took a lower
-/// id may commit after a higher one; ids consumed by duplicates never appear).
-const HOLE_TTL: Duration = Duration::from_secs(3);
-const MAX_HOLES: usize = 100_000;
+/// Rows per SQLite read and per broadcast message.
+const CHUNK: usize = 10_000;
+/// Most events replayed to a reconnecting client; a bigger gap makes it reload its snapshot.
+const REPLAY_MAX: i64 = 50_000;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/floor/stream", get(sse))
@@ -55,21 +60,22 @@ fn encode(cursor: i64, rows: &[&StreamRow]) -> String {
 }
 
 async fn poll_loop(store: ccops_store::Store, tx: broadcast::Sender<Arc<Update>>) {
-    let mut cursor = loop {
-        match db::max_seq(&store).await {
-            Ok(c) => break c,
+    let mut pos = loop {
+        match db::stream_start(&store).await {
+            Ok(p) => break p,
             Err(e) => {
                 tracing::warn!(error = %e, "floor stream: cannot read cursor");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     };
-    let chase_holes = db::has_holes(&store);
-    let mut holes: BTreeMap<i64, Instant> = BTreeMap::new();
+    let mut full = false;
     loop {
-        tokio::time::sleep(POLL).await;
-        let hole_list: Vec<i64> = holes.keys().copied().collect();
-        let rows = match db::stream_after(&store, cursor, &hole_list, 50_000).await {
+        // A full SQLite read means more is waiting: read on without sleeping.
+        if !full {
+            tokio::time::sleep(POLL).await;
+        }
+        let (rows, next) = match db::stream_next(&store, &pos, CHUNK as i64).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(error = %e, "floor stream poll failed");
@@ -77,26 +83,23 @@ async fn poll_loop(store: ccops_store::Store, tx: broadcast::Sender<Arc<Update>>
                 continue;
             }
         };
-        let now = Instant::now();
-        let mut prev = cursor;
-        for r in &rows {
-            holes.remove(&r.seq);
-            if r.seq > prev {
-                if chase_holes && r.seq - prev > 1 && holes.len() < MAX_HOLES {
-                    for s in prev + 1..r.seq {
-                        holes.insert(s, now);
-                    }
-                }
-                prev = r.seq;
-            }
-        }
-        cursor = prev;
-        holes.retain(|_, t| now.duration_since(*t) < HOLE_TTL);
+        full = matches!(next, StreamPos::Seq(_)) && rows.len() >= CHUNK;
+        let (before, after) = (pos.cursor(), next.cursor());
+        pos = next;
         if rows.is_empty() || tx.receiver_count() == 0 {
             continue;
         }
-        let json_all = encode(cursor, &rows.iter().collect::<Vec<_>>());
-        let _ = tx.send(Arc::new(Update { cursor, rows, json_all }));
+        // Big reads go out in pieces; only the last piece carries the new cursor (a client that
+        // reconnects in between replays from the old one).
+        let n = rows.len().div_ceil(CHUNK);
+        let mut rows = rows;
+        for i in 0..n {
+            let rest = if rows.len() > CHUNK { rows.split_off(CHUNK) } else { Vec::new() };
+            let piece = std::mem::replace(&mut rows, rest);
+            let cursor = if i + 1 == n { after } else { before };
+            let json_all = encode(cursor, &piece.iter().collect::<Vec<_>>());
+            let _ = tx.send(Arc::new(Update { cursor, rows: piece, json_all }));
+        }
     }
 }
 
@@ -121,13 +124,13 @@ async fn sse(State(state): State<AppState>, user: CurrentUser, Query(q): Query<S
     // Replay what the client missed since its snapshot (bounded; a bigger gap means "reload").
     let mut first: Vec<Event> = Vec::new();
     if let Some(since) = q.since {
-        match db::stream_after(&state.store, since, &[], 50_000).await {
-            Ok(rows) if !rows.is_empty() => {
-                let cursor = rows.last().map_or(since, |r| r.seq);
+        match db::stream_since(&state.store, since, REPLAY_MAX).await {
+            Ok(Some((rows, cursor))) if !rows.is_empty() => {
                 let v = visible(&rows, tenant);
                 first.push(Event::default().event("states").data(encode(cursor, &v)));
             }
-            Ok(_) => {}
+            Ok(Some(_)) => {}
+            Ok(None) => first.push(Event::default().event("resync").data("{}")),
             Err(e) => return ApiError::from(e).into_response(),
         }
     }

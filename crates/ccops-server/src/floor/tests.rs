@@ -76,12 +76,81 @@ async fn ingest_idempotent_and_out_of_order(backend: Backend) {
     assert_eq!(stats.len(), 1);
     assert_eq!(stats[0].offered, 12.0);
 
-    // The stream reads committed events in arrival order after a cursor.
-    let rows = db::stream_after(&ts.store, 0, &[], 100).await.unwrap();
+    // A client replaying from the start reads committed events in arrival order; more than the
+    // limit means "reload".
+    let (rows, cursor) = db::stream_since(&ts.store, 0, 100).await.unwrap().expect("within the limit");
     assert_eq!(rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(), vec!["e1", "e3", "e2"]);
-    let rows = db::stream_after(&ts.store, rows[1].seq, &[], 100).await.unwrap();
-    assert_eq!(rows.len(), 1);
+    assert!(db::stream_since(&ts.store, 0, 2).await.unwrap().is_none());
+    // Replaying from the returned cursor brings what came after it (PostgreSQL may repeat events
+    // of transactions at or above the cursor; SQLite repeats nothing).
+    ingest_body(&state, 0, "test", &line("e4", "A1", "acw", 30)).await.unwrap();
+    let (rows, _) = db::stream_since(&ts.store, cursor, 100).await.unwrap().unwrap();
+    assert!(rows.iter().any(|r| r.event_id == "e4"));
+    if backend == Backend::Sqlite {
+        assert_eq!(rows.len(), 1);
+    }
     ts.cleanup().await;
+}
+
+/// The poller's chain of reads returns every committed event exactly once, including an event
+/// whose transaction took a lower `seq` but committed later (PostgreSQL) and around duplicates
+/// that used up ids.
+async fn stream_exactly_once(backend: Backend) {
+    let Some(ts): Option<TestStore> = testing::open(backend).await else { return };
+    let state = AppState::new(ts.store.clone(), Config::default());
+    ingest_body(&state, 0, "test", &line("old", "A1", "ready", 0)).await.unwrap();
+    let pos = db::stream_start(&ts.store).await.unwrap();
+    let ids = |rows: &[db::StreamRow]| rows.iter().map(|r| r.event_id.clone()).collect::<Vec<_>>();
+
+    // PostgreSQL: a slow transaction takes its seq first and commits last.
+    let slow = match ts.store.pool_ref() {
+        ccops_store::PoolRef::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            sqlx::query("INSERT INTO floor_events (event_id, agent_code, state, at_ms, source, received_ms) VALUES ('slow', 'A2', 'ready', 0, 't', 0)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            Some(tx)
+        }
+        ccops_store::PoolRef::Sqlite(_) => None,
+    };
+    // Duplicates consume sequence numbers on PostgreSQL without ever appearing.
+    ingest_body(&state, 0, "test", &[line("old", "A1", "ready", 0), line("f1", "A1", "talking", 1)].join("\n")).await.unwrap();
+    ingest_body(&state, 0, "test", &[line("f1", "A1", "talking", 1), line("f2", "A1", "acw", 2)].join("\n")).await.unwrap();
+    let (rows, pos) = db::stream_next(&ts.store, &pos, 100).await.unwrap();
+    assert_eq!(ids(&rows), vec!["f1", "f2"]);
+    let (rows, pos) = db::stream_next(&ts.store, &pos, 100).await.unwrap();
+    assert!(rows.is_empty(), "nothing twice: {:?}", ids(&rows));
+    let pos = if let Some(tx) = slow {
+        tx.commit().await.unwrap();
+        let (rows, pos) = db::stream_next(&ts.store, &pos, 100).await.unwrap();
+        assert_eq!(ids(&rows), vec!["slow"], "the late commit is delivered, once");
+        pos
+    } else {
+        pos
+    };
+    ingest_body(&state, 0, "test", &line("f3", "A1", "ready", 3)).await.unwrap();
+    let (rows, pos) = db::stream_next(&ts.store, &pos, 100).await.unwrap();
+    assert_eq!(ids(&rows), vec!["f3"]);
+    assert!(db::stream_next(&ts.store, &pos, 100).await.unwrap().0.is_empty());
+    // SQLite reads in chunks of `limit`.
+    if backend == Backend::Sqlite {
+        let start = db::StreamPos::Seq(0);
+        let (rows, next) = db::stream_next(&ts.store, &start, 2).await.unwrap();
+        assert_eq!(ids(&rows), vec!["old", "f1"]);
+        assert_eq!(ids(&db::stream_next(&ts.store, &next, 2).await.unwrap().0), vec!["f2", "f3"]);
+    }
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn stream_exactly_once_sqlite() {
+    stream_exactly_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn stream_exactly_once_postgres() {
+    stream_exactly_once(Backend::Postgres).await;
 }
 
 #[tokio::test]

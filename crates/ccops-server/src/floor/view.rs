@@ -69,7 +69,9 @@ pub struct DayData {
 }
 
 /// Load agents (tenant-scoped), the published roster, events and approved exceptions of a day.
-pub async fn load_day(state: &AppState, tenant: Option<i64>, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<DayData> {
+/// `scheduled_only`: load events only of agents with a published schedule that day (adherence
+/// and alerts look at no one else; the live tiles show everyone).
+pub async fn load_day(state: &AppState, tenant: Option<i64>, from: DateTime<Utc>, until: DateTime<Utc>, scheduled_only: bool) -> Result<DayData> {
     let store = &state.store;
     let teams: HashMap<i64, String> = store.list_teams().await?.into_iter().map(|t| (t.id, t.name)).collect();
     let agents_rows = store.list_agents(tenant).await?;
@@ -86,9 +88,14 @@ pub async fn load_day(state: &AppState, tenant: Option<i64>, from: DateTime<Utc>
         let activity = s.activity.parse::<Activity>().unwrap_or(Activity::Off);
         schedules.entry(code.clone()).or_default().push(ScheduledSegment { start: s.start_at, end: s.end_at, activity });
     }
-    let events = db::events_between(store, None, from - CARRY_IN, until).await?;
+    let events = if scheduled_only {
+        let codes: Vec<&str> = schedules.keys().map(String::as_str).collect();
+        db::events_of_agents(store, &codes, from - CARRY_IN, until).await?
+    } else {
+        db::events_between(store, None, from - CARRY_IN, until).await?
+    };
     // Event sources may report agents not (yet) in the org data: show them to center staff.
-    if tenant.is_none() {
+    if tenant.is_none() && !scheduled_only {
         let known: std::collections::HashSet<String> = agents.iter().map(|a| a.0.clone()).collect();
         let mut extra: Vec<String> = events.iter().filter(|e| !known.contains(&e.agent_id)).map(|e| e.agent_id.clone()).collect();
         extra.sort();
@@ -108,8 +115,8 @@ fn group_view(name: String, summary: GroupSummary) -> GroupView {
 
 /// The live floor at `now` for the day starting at `day_start`.
 pub async fn snapshot(state: &AppState, tenant: Option<i64>, day_start: DateTime<Utc>, day_end: DateTime<Utc>, now: DateTime<Utc>) -> Result<Snapshot> {
-    let cursor = db::max_seq(&state.store).await?;
-    let day = load_day(state, tenant, day_start, day_end).await?;
+    let cursor = db::stream_cursor(&state.store).await?;
+    let day = load_day(state, tenant, day_start, day_end, false).await?;
     let rules = AdherenceRules::default();
     let grouped = by_agent(day.events.iter());
     let empty: Vec<&StateEvent> = Vec::new();
@@ -150,7 +157,7 @@ pub async fn snapshot(state: &AppState, tenant: Option<i64>, day_start: DateTime
 
 /// The live tiles only (for alert evaluation).
 pub async fn live_agents(state: &AppState, day_start: DateTime<Utc>, day_end: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<AgentNow>> {
-    let day = load_day(state, None, day_start, day_end).await?;
+    let day = load_day(state, None, day_start, day_end, true).await?;
     let grouped = by_agent(day.events.iter());
     let rules = AdherenceRules::default();
     Ok(day
@@ -217,7 +224,7 @@ pub struct AdherenceReport {
 
 /// Adherence per agent and team over `[from, until)` (until = now for today).
 pub async fn adherence_report(state: &AppState, tenant: Option<i64>, from: DateTime<Utc>, until: DateTime<Utc>, team: Option<&str>) -> Result<AdherenceReport> {
-    let day = load_day(state, tenant, from, until).await?;
+    let day = load_day(state, tenant, from, until, true).await?;
     let grouped = by_agent(day.events.iter());
     let rules = AdherenceRules::default();
     let mut agents = Vec::new();
