@@ -1,13 +1,13 @@
-//! The event loop. A binary heap keyed by (time, sequence) — the sequence makes ties
-//! deterministic — with lazy deletion: abandonment and overflow timers are never removed,
+//! The event loop. A 4-ary heap keyed by (time, sequence) ([`crate::events`]) — the sequence
+//! makes ties deterministic — with lazy deletion: abandonment and overflow timers are never removed,
 //! a popped timer whose contact has moved on (generation changed) is dropped.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::events::{Entry, EventQueue};
 use crate::model::{Act, AgentSelection, CAP, Compiled, Delay, ServiceTime};
 use crate::rng::Stream;
 use crate::stats::{Counts, EventCounts, FloorCounts, ReplicationReport};
@@ -48,6 +48,7 @@ pub struct SimOptions {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 enum Kind {
     Arrival,
     Abandon,
@@ -58,33 +59,6 @@ enum Kind {
     RosterTick,
     /// Apply a (possibly delayed) roster transition.
     RosterApply,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    t: f64,
-    seq: u64,
-    kind: Kind,
-    a: u32,
-    b: u32,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    // Reversed: BinaryHeap is a max-heap, we want the earliest (then lowest seq) on top.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -151,7 +125,7 @@ pub struct Simulation {
     opts: SimOptions,
     now: f64,
     seq: u64,
-    heap: BinaryHeap<Entry>,
+    heap: EventQueue,
     contacts: Vec<Contact>,
     free: Vec<u32>,
     queues: Vec<QueueRt>,
@@ -208,7 +182,7 @@ impl Simulation {
             opts,
             now: 0.0,
             seq: 0,
-            heap: BinaryHeap::with_capacity(1024),
+            heap: EventQueue::with_capacity(1024),
             contacts: Vec::new(),
             free: Vec::new(),
             queues,
@@ -278,12 +252,11 @@ impl Simulation {
     pub fn advance_to(&mut self, t: f64) -> Vec<AgentStateEvent> {
         let limit = t.min(self.c.end);
         while let Some(top) = self.heap.peek() {
-            if top.t > limit {
+            if top.t() > limit {
                 break;
             }
-            let e = *top;
-            self.heap.pop();
-            self.now = e.t;
+            let Some(e) = self.heap.pop() else { break };
+            self.now = e.t();
             self.dispatch(e);
         }
         if limit > self.now {
@@ -333,18 +306,24 @@ impl Simulation {
     #[inline]
     fn push(&mut self, t: f64, kind: Kind, a: u32, b: u32) {
         self.seq += 1;
-        self.heap.push(Entry { t, seq: self.seq, kind, a, b });
+        self.heap.push(Entry::new(t, self.seq, kind as u8, a, b));
     }
 
     fn dispatch(&mut self, e: Entry) {
-        match e.kind {
-            Kind::Arrival => self.on_arrival(e.a as usize),
-            Kind::Abandon => self.on_abandon(e.a, e.b),
-            Kind::Overflow => self.on_overflow(e.a, e.b),
-            Kind::Complete => self.on_complete(e.a, e.b),
-            Kind::TalkEnd => self.on_talk_end(e.a, e.b),
-            Kind::RosterTick => self.on_roster_tick(e.a as usize, e.b as usize),
-            Kind::RosterApply => self.apply_transition(e.a as usize, e.b as usize),
+        const ARRIVAL: u8 = Kind::Arrival as u8;
+        const ABANDON: u8 = Kind::Abandon as u8;
+        const OVERFLOW: u8 = Kind::Overflow as u8;
+        const COMPLETE: u8 = Kind::Complete as u8;
+        const TALK_END: u8 = Kind::TalkEnd as u8;
+        const ROSTER_TICK: u8 = Kind::RosterTick as u8;
+        match e.kind() {
+            ARRIVAL => self.on_arrival(e.a as usize),
+            ABANDON => self.on_abandon(e.a, e.b),
+            OVERFLOW => self.on_overflow(e.a, e.b),
+            COMPLETE => self.on_complete(e.a, e.b),
+            TALK_END => self.on_talk_end(e.a, e.b),
+            ROSTER_TICK => self.on_roster_tick(e.a as usize, e.b as usize),
+            _ => self.apply_transition(e.a as usize, e.b as usize),
         }
     }
 
@@ -775,24 +754,63 @@ impl Simulation {
         if ag.load > 0 || available {
             let c = &self.c;
             let (l, n) = (self.interval, c.n_intervals);
-            for &ci in &ag.contacts {
-                let q = self.contacts[ci as usize].queue as usize;
-                let w = c.queues[q].units as f64 / CAP as f64;
-                spread(t0, now, l, n, |i, d| self.counts[q][i].handle_seconds += d * w);
-            }
+            // The span almost always lies in one interval: split it once, book every counter
+            // from the pieces (the split was the costliest part of this hot function).
+            let mut pieces = [(0usize, 0.0f64); 4];
+            let mut np = 0;
+            let mut overflow = false;
+            spread(t0, now, l, n, |i, d| {
+                if np < pieces.len() {
+                    pieces[np] = (i, d);
+                    np += 1;
+                } else {
+                    overflow = true;
+                }
+            });
             let idle = if available { (CAP - ag.load) as f64 / CAP as f64 } else { 0.0 };
-            let class = &c.classes[ag.class as usize];
-            if idle > 0.0 && !class.primary_queues.is_empty() {
-                let share = idle / class.primary_queues.len() as f64;
-                for &q in &class.primary_queues {
-                    spread(t0, now, l, n, |i, d| self.counts[q as usize][i].idle_seconds += d * share);
+            let busy = ag.load as f64 / CAP as f64;
+            if overflow {
+                // A span over more than four intervals (an agent idle for an hour): book it
+                // interval by interval.
+                for &ci in &ag.contacts {
+                    let q = self.contacts[ci as usize].queue as usize;
+                    let w = c.queues[q].units as f64 / CAP as f64;
+                    spread(t0, now, l, n, |i, d| self.counts[q][i].handle_seconds += d * w);
+                }
+                let class = &c.classes[ag.class as usize];
+                if idle > 0.0 && !class.primary_queues.is_empty() {
+                    let share = idle / class.primary_queues.len() as f64;
+                    for &q in &class.primary_queues {
+                        spread(t0, now, l, n, |i, d| self.counts[q as usize][i].idle_seconds += d * share);
+                    }
+                }
+                spread(t0, now, l, n, |i, d| {
+                    self.floor[i].staffed_seconds += d;
+                    self.floor[i].busy_seconds += d * busy;
+                });
+            } else {
+                let pieces = &pieces[..np];
+                for &ci in &ag.contacts {
+                    let q = self.contacts[ci as usize].queue as usize;
+                    let w = c.queues[q].units as f64 / CAP as f64;
+                    for &(i, d) in pieces {
+                        self.counts[q][i].handle_seconds += d * w;
+                    }
+                }
+                let class = &c.classes[ag.class as usize];
+                if idle > 0.0 && !class.primary_queues.is_empty() {
+                    let share = idle / class.primary_queues.len() as f64;
+                    for &q in &class.primary_queues {
+                        for &(i, d) in pieces {
+                            self.counts[q as usize][i].idle_seconds += d * share;
+                        }
+                    }
+                }
+                for &(i, d) in pieces {
+                    self.floor[i].staffed_seconds += d;
+                    self.floor[i].busy_seconds += d * busy;
                 }
             }
-            let busy = ag.load as f64 / CAP as f64;
-            spread(t0, now, l, n, |i, d| {
-                self.floor[i].staffed_seconds += d;
-                self.floor[i].busy_seconds += d * busy;
-            });
         }
         self.agents[a].last_acc = now;
     }

@@ -50,6 +50,7 @@
 //! abandoned + in_queue_end; events = arrivals + completions + abandonments (as the peers count).
 
 mod engine;
+mod events;
 mod model;
 pub mod reference;
 mod rng;
