@@ -288,3 +288,31 @@ fn under_bound_days(
         mix,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::generate;
+
+    /// Two generated weeks (shifts end by 22:30, so the weeks are independent): the blocks are
+    /// the two weeks, and the sum of their bounds equals the bound of one LP over the whole
+    /// horizon — the decomposition loses nothing.
+    #[test]
+    fn week_blocks_add_up_to_the_whole_lp() {
+        let p = generate(20, 2, 3);
+        let m = Model::compile(&p).expect("model");
+        assert_eq!(week_blocks(&m), vec![(0, 7), (7, 14)]);
+        let whole = under_bound_days(&m, &p.rules, 0, m.days, 60.0).expect("whole LP optimal");
+        let split = under_bound(&m, &p.rules, 60.0).expect("block LPs optimal");
+        assert!(
+            (whole.under_bound_hours - split.under_bound_hours).abs() < 1e-4,
+            "whole {} vs blocks {}",
+            whole.under_bound_hours,
+            split.under_bound_hours
+        );
+        // Each block's shift mix lands on its own days only.
+        let agents_week1: f64 = split.mix.iter().map(|g| g[..7].iter().flatten().sum::<f64>()).sum();
+        let agents_week2: f64 = split.mix.iter().map(|g| g[7..].iter().flatten().sum::<f64>()).sum();
+        assert!(agents_week1 > 0.0 && agents_week2 > 0.0);
+    }
+}
