@@ -21,6 +21,20 @@ use crate::model::Model;
 pub struct LpResult {
     pub under_bound_hours: f64,
     pub mix: Vec<Vec<Vec<f64>>>,
+    /// Working-day patterns per week class: how many agents of the class work each pattern
+    /// (bit i = day `first_day + i`), fractional.
+    pub patterns: HashMap<ClassKey, Vec<(u32, f64)>>,
+}
+
+/// Agents of one skill group with the same constraints in one week (see [`class_key`]).
+pub type ClassKey = (usize, i32, i32, u32, bool, u32, usize);
+
+/// The week class of agent `a` in week `w`: skill group, paid-minute range, minimum days off,
+/// full week or not, available days (bit mask), first day.
+pub fn class_key(m: &Model, a: usize, w: usize) -> ClassKey {
+    let wt = m.weeks[a][w];
+    let avail = (0..wt.ndays).filter(|&i| m.allowed[a][wt.first_day + i]).fold(0u32, |acc, i| acc | (1 << i));
+    (m.agent_group[a], wt.lo, wt.hi, wt.min_off, wt.full, avail, wt.first_day)
 }
 
 /// Minimum under-staffed agent-hours of any legal roster (None if HiGHS did not reach optimality).
@@ -68,6 +82,7 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<LpResu
             None => total = Some(r),
             Some(t) => {
                 t.under_bound_hours += r.under_bound_hours;
+                t.patterns.extend(r.patterns);
                 for (tg, rg) in t.mix.iter_mut().zip(r.mix) {
                     for (td, rd) in tg.iter_mut().zip(rg) {
                         for (tc, rc) in td.iter_mut().zip(rd) {
@@ -79,6 +94,58 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<LpResu
         }
     }
     total
+}
+
+/// Agents of one group who share the same week constraints, and the working-day patterns
+/// (bit i = day `first_day + i` worked) any of them may legally have.
+struct WeekClass {
+    key: ClassKey,
+    first_day: usize,
+    ndays: usize,
+    size: usize,
+    masks: Vec<u32>,
+}
+
+/// The week-`w` classes of `members`: a pattern is legal for an agent when it works only days
+/// the agent is available, leaves at least `min_off` days off (two of them adjacent under
+/// `paired_days_off`), has no run longer than `max_consecutive_days` inside the week, and its
+/// number of days can hold the week's paid minutes with the day's shortest and longest
+/// candidates. Every legal roster gives each agent one such pattern, so the rows
+/// "shifts on day d = Σ patterns containing d" keep the LP a relaxation — and stop it from
+/// staffing every day in the demand's ratio when paired days off make that impossible.
+fn week_classes(m: &Model, rules: &Rules, members: &[usize], w: usize) -> Vec<WeekClass> {
+    let lim = &rules.limits;
+    let mut classes: HashMap<ClassKey, usize> = HashMap::new();
+    for &a in members {
+        *classes.entry(class_key(m, a, w)).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    for (key, size) in classes {
+        let (_, lo, hi, min_off, full, avail, first_day) = key;
+        let ndays = m.weeks[members[0]][w].ndays;
+        let paid: Vec<i32> = m.cands[first_day..first_day + ndays].iter().flatten().map(|c| c.paid).collect();
+        let (pmin, pmax) = (paid.iter().copied().min().unwrap_or(0), paid.iter().copied().max().unwrap_or(0));
+        let masks: Vec<u32> = (0u32..(1 << ndays))
+            .filter(|&mask| {
+                let k = mask.count_ones() as i32;
+                let off = ndays as u32 - mask.count_ones();
+                let mut run = 0;
+                let mut longest = 0;
+                for i in 0..ndays {
+                    run = if mask & (1 << i) != 0 { run + 1 } else { 0 };
+                    longest = longest.max(run);
+                }
+                mask & !avail == 0
+                    && off >= min_off
+                    && !(full && lim.paired_days_off && !(0..ndays.saturating_sub(1)).any(|i| mask & (0b11 << i) == 0))
+                    && longest <= lim.max_consecutive_days
+                    && k * pmin <= hi
+                    && k * pmax >= lo
+            })
+            .collect();
+        out.push(WeekClass { key, first_day, ndays, size, masks });
+    }
+    out
 }
 
 /// Day ranges `[d0, d1)` of whole weeks such that no candidate shift of a block reaches into the
@@ -107,7 +174,7 @@ fn week_blocks(m: &Model) -> Vec<(usize, usize)> {
 /// The LP of the days `[d0, d1)` (whole weeks; see [`week_blocks`]). Its `mix` is zero outside them.
 fn under_bound_days(
     m: &Model,
-    _rules: &Rules,
+    rules: &Rules,
     d0: usize,
     d1: usize,
     time_limit_s: f64,
@@ -130,6 +197,8 @@ fn under_bound_days(
     let mut ncols = 0usize;
     // Column index of x[g][d][c], to read the shift mix back.
     let mut xcol: Vec<(usize, usize, usize, usize)> = Vec::new();
+    // Column index of each working-day pattern y[class][mask].
+    let mut ycol: Vec<(ClassKey, u32, usize)> = Vec::new();
     // Group sizes and availability.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
     for a in 0..na {
@@ -180,6 +249,26 @@ fn under_bound_days(
             week_paid.push(pb.add_row(lo as f64..=hi as f64));
             week_days.push(pb.add_row(..=dmax as f64));
         }
+        // Working-day patterns: every agent works the days of one legal pattern of each week, so
+        // the group's shifts on day d equal Σ y[class, pattern ∋ d] (see [`week_patterns`]).
+        let mut day_eq: HashMap<usize, Row> = HashMap::new();
+        for d in d0..d1 {
+            day_eq.insert(d, pb.add_row(0.0..=0.0));
+        }
+        for w in w0..w1 {
+            // A class without a legal pattern has no legal roster at all (the solver reports
+            // it); leaving it out keeps the LP solvable.
+            for class in week_classes(m, rules, &members[g], w).into_iter().filter(|c| !c.masks.is_empty()) {
+                let size_row = pb.add_row(class.size as f64..=class.size as f64);
+                for &mask in &class.masks {
+                    ycol.push((class.key, mask, ncols));
+                    let mut entries = vec![(size_row, 1.0)];
+                    entries.extend((0..class.ndays).filter(|i| mask & (1 << i) != 0).filter_map(|i| day_eq.get(&(class.first_day + i)).map(|&r| (r, -1.0))));
+                    pb.add_column(0.0, 0.0.., entries);
+                    ncols += 1;
+                }
+            }
+        }
         for d in d0..d1 {
             let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
             let day_row = pb.add_row(..=avail as f64);
@@ -222,6 +311,9 @@ fn under_bound_days(
                     }
                 }
                 entries.push((day_row, 1.0));
+                if let Some(&r) = day_eq.get(&d) {
+                    entries.push((r, 1.0));
+                }
                 entries.push((week_paid[d / 7 - w0], c.paid as f64));
                 entries.push((week_days[d / 7 - w0], 1.0));
                 if let Some(bs) = brk_sum {
@@ -282,10 +374,18 @@ fn under_bound_days(
     for &(g, d, ci, col) in &xcol {
         mix[g][d][ci] = cols.get(col).copied().unwrap_or(0.0).max(0.0);
     }
+    let mut patterns: HashMap<ClassKey, Vec<(u32, f64)>> = HashMap::new();
+    for &(key, mask, col) in &ycol {
+        let y = cols.get(col).copied().unwrap_or(0.0);
+        if y > 1e-6 {
+            patterns.entry(key).or_default().push((mask, y));
+        }
+    }
     // Round away LP noise, never upward past a legal value.
     Some(LpResult {
         under_bound_hours: (v - 1e-6).max(0.0),
         mix,
+        patterns,
     })
 }
 

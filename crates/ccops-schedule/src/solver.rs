@@ -138,6 +138,8 @@ struct State<'m> {
     touched_mark: Vec<bool>,
     /// LP shift mix still to be placed, `[group][day][cand]`: construction prefers it.
     target: Option<Vec<Vec<Vec<f64>>>>,
+    /// LP working-day patterns still to be given out, per week class: construction prefers them.
+    pattern_target: Option<std::collections::HashMap<lp::ClassKey, Vec<(u32, f64)>>>,
 }
 
 impl<'m> State<'m> {
@@ -179,6 +181,7 @@ impl<'m> State<'m> {
             touched: Vec::new(),
             touched_mark: vec![false; ns],
             target: None,
+            pattern_target: None,
         };
         for t in 0..ns {
             s.recompute_slot(t);
@@ -624,7 +627,7 @@ impl<'m> State<'m> {
                 states = next;
             }
             if let Some(bst) = states.into_iter().filter(|s| s.0 >= wt.lo).max_by(|x, y| x.1.total_cmp(&y.1)) {
-                patterns.push((bst.1, mask, bst.2));
+                patterns.push((bst.1 + self.pattern_bonus(a, w, mask), mask, bst.2));
             }
         }
         if patterns.is_empty() {
@@ -686,6 +689,12 @@ impl<'m> State<'m> {
                 }
             }
             if ok && self.agent_violation(a, d0 + nd).is_none() {
+                let key = lp::class_key(m, a, w);
+                if let Some(v) = self.pattern_target.as_mut().and_then(|t| t.get_mut(&key))
+                    && let Some(e) = v.iter_mut().find(|e| e.0 == *mask)
+                {
+                    e.1 -= 1.0;
+                }
                 return Ok(());
             }
             for d in d0..d0 + nd {
@@ -695,6 +704,25 @@ impl<'m> State<'m> {
             }
         }
         Err(Fail::Realise)
+    }
+
+    /// Construction bonus for a working-day pattern the LP still has agents of this class on:
+    /// worth several shifts of under-staffing per remaining unit, so the week's days follow the
+    /// LP's day totals instead of every agent taking the locally best days.
+    fn pattern_bonus(&self, a: usize, w: usize, mask: u32) -> f64 {
+        let Some(t) = &self.pattern_target else {
+            return 0.0;
+        };
+        let left = t.get(&lp::class_key(self.m, a, w)).and_then(|v| v.iter().find(|e| e.0 == mask)).map_or(0.0, |e| e.1.clamp(0.0, 1.0));
+        // Keeping last week's pattern is always legal under the run-of-days limit (a pattern
+        // whose off pair moves later may not be), and the LP's week-to-week mixes are alike.
+        let same = w > 0 && {
+            let prev = self.m.weeks[a][w - 1];
+            let pm = (0..prev.ndays).filter(|&i| self.assign[a][prev.first_day + i].is_some()).fold(0u32, |acc, i| acc | (1 << i));
+            pm == mask
+        };
+        let wmax = self.w_t.iter().copied().fold(0.0, f64::max);
+        (left + if same { 1.0 } else { 0.0 }) * wmax * 4.0 * (480 / self.m.slot) as f64
     }
 
     /// Construction bonus for following the LP shift mix: worth a full shift of under-staffing
@@ -775,6 +803,7 @@ pub fn solve(
         if let Some(lp) = lp::under_bound(&m, rules, opts.lp_time_limit_s) {
             bound = Some(lp.under_bound_hours);
             st.target = Some(lp.mix);
+            st.pattern_target = Some(lp.patterns);
         }
     }
     let mut rng = Rng::new(opts.seed);
@@ -853,6 +882,7 @@ pub fn solve(
         }
     }
     st.target = None;
+    st.pattern_target = None;
     // Local search: every move keeps hard rules; accept if not worse (plateau moves allowed).
     let mut moves = 0u64;
     let bound_obj = bound.map(|b| b * rules.weights.under);
@@ -863,6 +893,7 @@ pub fn solve(
             let a = rng.below(na);
             let kind = rng.below(10);
             let accepted = match kind {
+                0 if rng.below(2) == 0 => move_rebuild_tail(&mut st, a, &mut rng, before),
                 0 => move_rebuild_week(&mut st, a, &mut rng, before),
                 1..=2 => move_shift_day(&mut st, a, &mut rng, before),
                 3..=6 => move_retime(&mut st, a, &mut rng, before),
@@ -1020,6 +1051,40 @@ fn move_rebuild_week(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     }
     st.clear_week(a, w);
     st.restore_week(a, w, saved);
+    false
+}
+
+/// Large-neighbourhood move over weeks: rebuild an agent's weeks from `w` to the horizon's end.
+/// Under paired days off and a maximum run of working days, one week's day-off pair limits where
+/// the next week's may fall (it can move later by at most a day), so an agent whose pairs drifted
+/// onto the wrong weekdays can only be repaired by re-planning the whole chain.
+fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
+    let m = st.m;
+    let nw = m.weeks[a].len();
+    if nw < 2 {
+        return move_rebuild_week(st, a, rng, before);
+    }
+    let w0 = rng.below(nw);
+    let saved: Vec<Vec<Option<DayShift>>> = (w0..nw).map(|w| st.clear_week(a, w)).collect();
+    let mut built = true;
+    for w in w0..nw {
+        if st.build_week(a, w, rng, 3).is_err() {
+            built = false;
+            break;
+        }
+    }
+    let wt = m.weeks[a][w0];
+    let (s0, _) = st.day_slots(wt.first_day);
+    let s1 = m.nslots;
+    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    for w in w0..nw {
+        st.clear_week(a, w);
+    }
+    for (w, sv) in (w0..nw).zip(saved) {
+        st.restore_week(a, w, sv);
+    }
     false
 }
 
