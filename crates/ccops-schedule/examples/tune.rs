@@ -13,7 +13,7 @@ fn main() {
     let p = generate(n, w, 1);
     let t0 = Instant::now();
     let mut last = 0.0;
-    let opts = SolveOptions { max_moves: u64::MAX, lp_time_limit_s: secs * 0.4, ..Default::default() };
+    let opts = SolveOptions { max_moves: u64::MAX, lp_time_limit_s: secs * 0.4, time_limit_s: Some(secs), ..Default::default() };
     let sol = solve(&p, &opts, &mut |pr| {
         let t = t0.elapsed().as_secs_f64();
         if t - last > 1.0 || pr.phase != "search" {
@@ -52,6 +52,20 @@ fn main() {
         }
         println!("by day (under, over): {by_day:?}");
     }
+    // Shift starts by hour (full = longer than 6 h).
+    let mut first: std::collections::BTreeMap<(String, chrono::NaiveDate), (chrono::NaiveDateTime, chrono::NaiveDateTime)> = Default::default();
+    for s in &sol.roster {
+        let e = first.entry((s.agent_id.clone(), s.start.date())).or_insert((s.start, s.end));
+        e.0 = e.0.min(s.start);
+        e.1 = e.1.max(s.end);
+    }
+    let mut starts = vec![(0u32, 0u32); 24];
+    for (s, e) in first.values() {
+        use chrono::Timelike;
+        let long = (*e - *s).num_minutes() > 360;
+        if long { starts[s.hour() as usize].0 += 1 } else { starts[s.hour() as usize].1 += 1 }
+    }
+    println!("starts by hour (full, part): {:?}", &starts[5..20]);
     for v in rep.violations.iter().take(5) {
         println!("  {v:?}");
     }

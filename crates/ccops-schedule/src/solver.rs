@@ -19,11 +19,17 @@ pub struct SolveOptions {
     /// Time limit handed to HiGHS for the bound, seconds.
     pub lp_time_limit_s: f64,
     pub seed: u64,
+    /// The wall-clock budget after which the caller will stop the search (through the progress
+    /// callback), seconds from the call. With it the search anneals: a move may make the
+    /// objective worse by up to about one agent-hour of under-staffing at first, falling
+    /// linearly to nothing at 90 % of the budget (the best roster seen is returned). Without it
+    /// the search is a plain descent (only moves that do not worsen the objective).
+    pub time_limit_s: Option<f64>,
 }
 
 impl Default for SolveOptions {
     fn default() -> Self {
-        SolveOptions { max_moves: 2_000_000, lower_bound: true, lp_time_limit_s: 30.0, seed: 1 }
+        SolveOptions { max_moves: 2_000_000, lower_bound: true, lp_time_limit_s: 30.0, seed: 1, time_limit_s: None }
     }
 }
 
@@ -140,6 +146,9 @@ struct State<'m> {
     target: Option<Vec<Vec<Vec<f64>>>>,
     /// LP working-day patterns still to be given out, per week class: construction prefers them.
     pattern_target: Option<std::collections::HashMap<lp::ClassKey, Vec<(u32, f64)>>>,
+    /// How much worse than `before` a move may leave the objective and still be accepted
+    /// (annealing; 0 = descent).
+    slack: f64,
 }
 
 impl<'m> State<'m> {
@@ -182,6 +191,7 @@ impl<'m> State<'m> {
             touched_mark: vec![false; ns],
             target: None,
             pattern_target: None,
+            slack: 0.0,
         };
         for t in 0..ns {
             s.recompute_slot(t);
@@ -794,6 +804,7 @@ pub fn solve(
     opts: &SolveOptions,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<Solution, ScheduleError> {
+    let solve_start = std::time::Instant::now();
     let m = Model::compile(problem)?;
     let rules = &problem.rules;
     let mut bound = None;
@@ -886,11 +897,19 @@ pub fn solve(
     // Local search: every move keeps hard rules; accept if not worse (plateau moves allowed).
     let mut moves = 0u64;
     let bound_obj = bound.map(|b| b * rules.weights.under);
+    let anneal_seconds = opts.time_limit_s.map_or(0.0, |l| 0.9 * l - solve_start.elapsed().as_secs_f64());
+    let annealing = anneal_seconds > 0.0;
+    let temp0 = rules.weights.under;
+    let mut temp = if annealing { temp0 } else { 0.0 };
+    let search_start = std::time::Instant::now();
+    // Annealing may leave the best roster behind: keep a copy of it.
+    let mut best = (st.objective(), if annealing { st.assign.clone() } else { Vec::new() });
     'search: while moves < opts.max_moves && na > 0 {
         for _ in 0..200 {
             moves += 1;
             let before = st.objective();
             let a = rng.below(na);
+            st.slack = if temp > 0.0 { -temp * (1.0 - rng.unit()).ln() } else { 0.0 };
             let kind = rng.below(10);
             let accepted = match kind {
                 0 if rng.below(2) == 0 => move_rebuild_tail(&mut st, a, &mut rng, before),
@@ -900,6 +919,14 @@ pub fn solve(
                 _ => move_swap_agents(&mut st, a, &mut rng, before),
             };
             let _ = accepted;
+        }
+        st.slack = 0.0;
+        if annealing {
+            let frac = search_start.elapsed().as_secs_f64() / anneal_seconds;
+            temp = temp0 * (1.0 - frac).max(0.0);
+            if st.objective() < best.0 - 1e-9 {
+                best = (st.objective(), st.assign.clone());
+            }
         }
         let (u, o) = st.totals();
         if !progress(&Progress { phase: "search", moves, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
@@ -911,6 +938,15 @@ pub fn solve(
             && st.soft_cost() <= 1e-9
         {
             break;
+        }
+    }
+    if annealing && best.0 < st.objective() - 1e-9 {
+        for (a, days) in best.1.into_iter().enumerate() {
+            for (d, ds) in days.into_iter().enumerate() {
+                if st.assign[a][d] != ds {
+                    st.set_day(a, d, ds);
+                }
+            }
         }
     }
     Ok(finish(&st, problem, bound, moves))
@@ -953,7 +989,7 @@ fn move_retime(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
     };
     st.set_day(a, d, Some(DayShift { cand: target as u32, breaks: br }));
     let ok = st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok();
-    if ok && st.objective() <= before + 1e-9 {
+    if ok && st.objective() <= before + st.slack + 1e-9 {
         return true;
     }
     st.set_day(a, d, Some(old));
@@ -992,7 +1028,7 @@ fn move_shift_day(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool 
         st.set_day(a, d2, Some(DayShift { cand: ci as u32, breaks: br }));
         let (t0, _) = st.day_slots(d1.min(d2));
         let (_, t1) = st.day_slots(d1.max(d2));
-        if st.agent_violation(a, m.days).is_none() && st.stagger_ok(t0, t1) && st.budget_ok() && st.objective() <= before + 1e-9 {
+        if st.agent_violation(a, m.days).is_none() && st.stagger_ok(t0, t1) && st.budget_ok() && st.objective() <= before + st.slack + 1e-9 {
             return true;
         }
         st.set_day(a, d2, None);
@@ -1025,7 +1061,7 @@ fn move_swap_agents(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> boo
         && st.agent_violation(b, m.days).is_none()
         && st.stagger_ok(s0, s1)
         && st.budget_ok();
-    if ok && st.objective() <= before + 1e-9 {
+    if ok && st.objective() <= before + st.slack + 1e-9 {
         return true;
     }
     st.set_day(a, d, sa);
@@ -1046,7 +1082,7 @@ fn move_rebuild_week(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     let wt = m.weeks[a][w];
     let (s0, _) = st.day_slots(wt.first_day);
     let (_, s1) = st.day_slots(wt.first_day + wt.ndays - 1);
-    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + 1e-9 {
+    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + st.slack + 1e-9 {
         return true;
     }
     st.clear_week(a, w);
@@ -1076,7 +1112,7 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     let wt = m.weeks[a][w0];
     let (s0, _) = st.day_slots(wt.first_day);
     let s1 = m.nslots;
-    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + 1e-9 {
+    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + st.slack + 1e-9 {
         return true;
     }
     for w in w0..nw {

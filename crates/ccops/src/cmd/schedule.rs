@@ -228,6 +228,8 @@ pub fn run(args: ScheduleArgs) -> anyhow::Result<()> {
         lp_time_limit_s: (args.time_limit * 0.4).max(1.0),
         seed: args.seed,
         max_moves: u64::MAX,
+        // The search anneals over what is left of the limit when it starts.
+        time_limit_s: Some((args.time_limit - t0.elapsed().as_secs_f64()).max(0.0)),
     };
     let pb = crate::progress::bar(0, "moves");
     let limit = args.time_limit;

@@ -1,0 +1,36 @@
+//! Debug: LP shift mix by start hour and at-work by hour vs requirement (temporary).
+use ccops_schedule::generate::generate;
+use ccops_schedule::model::Model;
+fn main() {
+    let a: Vec<usize> = std::env::args().skip(1).filter_map(|s| s.parse().ok()).collect();
+    let p = generate(a.first().copied().unwrap_or(500), a.get(1).copied().unwrap_or(1), 1);
+    let m = Model::compile(&p).unwrap();
+    let t = std::time::Instant::now();
+    let r = ccops_schedule::lp::under_bound(&m, &p.rules, 120.0).unwrap();
+    println!("bound {} in {:.1} s", r.under_bound_hours, t.elapsed().as_secs_f64());
+    let mut starts = vec![(0.0, 0.0); 24];
+    let mut work = vec![0.0; 24 * 4];
+    let mut req = vec![0.0; 24 * 4];
+    for g in &r.mix {
+        for (d, day) in g.iter().enumerate() {
+            for (ci, x) in day.iter().enumerate() {
+                let c = &m.cands[d][ci];
+                let tod = c.start - d as i32 * 1440;
+                if c.paid >= 400 { starts[(tod / 60) as usize].0 += x } else { starts[(tod / 60) as usize].1 += x }
+                for t in (tod / 15)..((tod + c.len) / 15) {
+                    work[t as usize % 96] += x;
+                }
+            }
+        }
+    }
+    for q in 0..3 {
+        for t in 0..7 * 96 {
+            req[t % 96] += m.required[q][t];
+        }
+    }
+    for h in 6..23 {
+        let w: f64 = work[h * 4..h * 4 + 4].iter().sum::<f64>() / 4.0;
+        let rq: f64 = req[h * 4..h * 4 + 4].iter().sum::<f64>() / 4.0;
+        println!("hour {h}: starts full {:.1} part {:.1}  at work {:.1} required {:.1}", starts[h].0, starts[h].1, w, rq);
+    }
+}
