@@ -1,4 +1,6 @@
-//! Debug: LP shift mix by start hour and at-work by hour vs requirement (temporary).
+//! Probe of the roster LP: `cargo run --release -p ccops-schedule --example lpshape -- AGENTS WEEKS`
+//! prints the bound, its solve time, and per hour the LP's shift starts (full / part), agents at
+//! work and the requirement, summed over the horizon.
 use ccops_schedule::generate::generate;
 use ccops_schedule::model::Model;
 fn main() {
