@@ -65,7 +65,8 @@ window.addEventListener("error", (e) => { document.body.dataset.floorError = Str
       site.states[t.state] = (site.states[t.state] || 0) + 1;
       if (scheduledAt(t, now)) { if (adherent(t, now)) site.in++; else { site.out++; s.out++; } }
     }
-    for (const [k, v] of Object.entries({ logged_in: site.logged_in, in: site.in, out: site.out })) {
+    // Agents first seen in an event after the page loaded count too (tiles.size, not the page's total).
+    for (const [k, v] of Object.entries({ logged_in: site.logged_in, agents: tiles.size, in: site.in, out: site.out })) {
       const el = document.querySelector('[data-sum="' + k + '"]'); if (el) el.textContent = v;
     }
     document.getElementById("floor-states").textContent =

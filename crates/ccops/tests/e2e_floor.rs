@@ -170,6 +170,24 @@ async fn live_floor_updates_in_headless_chromium() {
         tile_state(&c, "E2E02", "break").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         tile_state(&c, "E2E01", "talking").await?;
+        // The header counts the agent that appeared after the page loaded (both logged in).
+        let mut counts = String::new();
+        for _ in 0..40 {
+            counts = c
+                .execute("return document.querySelector('[data-sum=logged_in]').textContent + '/' + document.querySelector('[data-sum=agents]').textContent", vec![])
+                .await
+                .map_err(|e| e.to_string())?
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if counts == "2/2" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if counts != "2/2" {
+            return Err(format!("header shows logged in {counts}, want 2/2"));
+        }
         let shots = screenshot_dir();
         let _ = std::fs::create_dir_all(&shots);
         if let Ok(png) = c.screenshot().await {
