@@ -149,6 +149,12 @@ struct State<'m> {
     /// How much worse than `before` a move may leave the objective and still be accepted
     /// (annealing; 0 = descent).
     slack: f64,
+    /// Cache of [`State::marginal`] per `t * ng + g`, valid while `marg_stamp` equals the slot's
+    /// `slot_stamp` (bumped whenever the slot's coverage is recomputed): a move changes a few
+    /// dozen slots, but every move asks for the marginal of two whole days.
+    marg: Vec<f64>,
+    marg_stamp: Vec<u32>,
+    slot_stamp: Vec<u32>,
 }
 
 impl<'m> State<'m> {
@@ -192,6 +198,9 @@ impl<'m> State<'m> {
             target: None,
             pattern_target: None,
             slack: 0.0,
+            marg: vec![0.0; ns * ng],
+            marg_stamp: vec![0; ns * ng],
+            slot_stamp: vec![1; ns],
         };
         for t in 0..ns {
             s.recompute_slot(t);
@@ -227,6 +236,7 @@ impl<'m> State<'m> {
         self.slot_cost[t] = c;
         self.slot_under[t] = u;
         self.slot_over[t] = o;
+        self.slot_stamp[t] = self.slot_stamp[t].wrapping_add(1).max(1);
     }
 
     fn objective(&self) -> f64 {
@@ -442,8 +452,18 @@ impl<'m> State<'m> {
     }
 
     /// Marginal gain of one more agent of group `g` in each slot of `[s0, s1)`.
-    fn marginal(&self, g: usize, s0: usize, s1: usize) -> Vec<f64> {
-        (s0..s1.min(self.m.nslots)).map(|t| self.slot_cost[t] - self.eval_slot(t, Some(g)).0).collect()
+    fn marginal(&mut self, g: usize, s0: usize, s1: usize) -> Vec<f64> {
+        let ng = self.ng;
+        (s0..s1.min(self.m.nslots))
+            .map(|t| {
+                let k = t * ng + g;
+                if self.marg_stamp[k] != self.slot_stamp[t] {
+                    self.marg[k] = self.slot_cost[t] - self.eval_slot(t, Some(g)).0;
+                    self.marg_stamp[k] = self.slot_stamp[t];
+                }
+                self.marg[k]
+            })
+            .collect()
     }
 
     /// Place the breaks of `c` for an agent, where they cost least (`gain` = marginal per slot
