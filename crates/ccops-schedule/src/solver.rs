@@ -127,6 +127,8 @@ struct State<'m> {
     on_break: Vec<i32>,
     req_t: Vec<f64>,
     w_t: Vec<f64>,
+    /// Largest under-staffing weight per slot (the scale of the construction bonuses).
+    w_max: f64,
     slot_cost: Vec<f64>,
     slot_under: Vec<f64>,
     slot_over: Vec<f64>,
@@ -180,6 +182,7 @@ impl<'m> State<'m> {
             at_work: vec![0; ns],
             on_break: vec![0; ns],
             req_t,
+            w_max: w_t.iter().copied().fold(0.0, f64::max),
             w_t,
             slot_cost: vec![0.0; ns],
             slot_under: vec![0.0; ns],
@@ -584,6 +587,7 @@ impl<'m> State<'m> {
         for d in (0..d0).rev() {
             if self.assign[a][d].is_some() { run_before += 1 } else { break }
         }
+        let pattern_bonus = self.pattern_bonus(a, w);
         let mut patterns: Vec<(f64, u32, Vec<usize>)> = Vec::new();
         let mut any_days_ok = false;
         for mask in 0u32..(1 << nd) {
@@ -657,7 +661,7 @@ impl<'m> State<'m> {
                 states = next;
             }
             if let Some(bst) = states.into_iter().filter(|s| s.0 >= wt.lo).max_by(|x, y| x.1.total_cmp(&y.1)) {
-                patterns.push((bst.1 + self.pattern_bonus(a, w, mask), mask, bst.2));
+                patterns.push((bst.1 + pattern_bonus(mask), mask, bst.2));
             }
         }
         if patterns.is_empty() {
@@ -736,23 +740,27 @@ impl<'m> State<'m> {
         Err(Fail::Realise)
     }
 
-    /// Construction bonus for a working-day pattern the LP still has agents of this class on:
-    /// worth several shifts of under-staffing per remaining unit, so the week's days follow the
-    /// LP's day totals instead of every agent taking the locally best days.
-    fn pattern_bonus(&self, a: usize, w: usize, mask: u32) -> f64 {
-        let Some(t) = &self.pattern_target else {
-            return 0.0;
-        };
-        let left = t.get(&lp::class_key(self.m, a, w)).and_then(|v| v.iter().find(|e| e.0 == mask)).map_or(0.0, |e| e.1.clamp(0.0, 1.0));
-        // Keeping last week's pattern is always legal under the run-of-days limit (a pattern
-        // whose off pair moves later may not be), and the LP's week-to-week mixes are alike.
-        let same = w > 0 && {
-            let prev = self.m.weeks[a][w - 1];
-            let pm = (0..prev.ndays).filter(|&i| self.assign[a][prev.first_day + i].is_some()).fold(0u32, |acc, i| acc | (1 << i));
-            pm == mask
-        };
-        let wmax = self.w_t.iter().copied().fold(0.0, f64::max);
-        (left + if same { 1.0 } else { 0.0 }) * wmax * 4.0 * (480 / self.m.slot) as f64
+    /// Construction bonus per working-day pattern of agent `a`'s week `w`: several shifts of
+    /// under-staffing for each pattern the LP still has agents of this class on, so the week's
+    /// days follow the LP's day totals instead of every agent taking the locally best days; and
+    /// as much again for last week's pattern, which the run-of-days limit always allows (a
+    /// pattern whose off pair moves later may not be) and the LP's week-to-week mixes resemble.
+    /// Worked out once per agent-week: the caller scores up to 2⁷ patterns.
+    fn pattern_bonus(&self, a: usize, w: usize) -> impl Fn(u32) -> f64 + use<> {
+        let left: Vec<(u32, f64)> = self
+            .pattern_target
+            .as_ref()
+            .and_then(|t| t.get(&lp::class_key(self.m, a, w)))
+            .map_or_else(Vec::new, |v| v.iter().map(|&(mask, y)| (mask, y.clamp(0.0, 1.0))).collect());
+        let prev = (self.pattern_target.is_some() && w > 0).then(|| {
+            let pw = self.m.weeks[a][w - 1];
+            (0..pw.ndays).filter(|&i| self.assign[a][pw.first_day + i].is_some()).fold(0u32, |acc, i| acc | (1 << i))
+        });
+        let scale = self.w_max * 4.0 * (480 / self.m.slot) as f64;
+        move |mask| {
+            let l = left.iter().find(|e| e.0 == mask).map_or(0.0, |e| e.1);
+            (l + if prev == Some(mask) { 1.0 } else { 0.0 }) * scale
+        }
     }
 
     /// Construction bonus for following the LP shift mix: worth a full shift of under-staffing
@@ -761,8 +769,7 @@ impl<'m> State<'m> {
         match &self.target {
             Some(t) => {
                 let left = t[g][d][ci].clamp(0.0, 1.0);
-                let wmax = self.w_t.iter().copied().fold(0.0, f64::max);
-                left * wmax * (c.len / self.m.slot) as f64
+                left * self.w_max * (c.len / self.m.slot) as f64
             }
             None => 0.0,
         }
