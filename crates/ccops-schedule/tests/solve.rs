@@ -39,17 +39,22 @@ fn small_agents(n: usize) -> Vec<Agent> {
         .collect()
 }
 
+/// One queue over the week from Monday 2026-03-02, 15-minute intervals, weight 1.
+fn one_queue_week(required: Vec<f64>) -> Requirements {
+    let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    Requirements { start, days: 7, slot_minutes: 15, queues: vec!["q".into()], required: vec![required], weight: vec![vec![1.0; 7 * 96]] }
+}
+
 /// Three agents, requirement exactly 3 agents 09:00–17:00 Mon–Fri: the optimum is a perfect
 /// cover (0 under, 0 over), and the LP bound is 0.
 fn perfect_cover_problem() -> Problem {
-    let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
     let mut required = vec![0.0; 7 * 96];
     for d in 0..5 {
         for s in 36..68 {
             required[d * 96 + s] = 3.0;
         }
     }
-    let requirements = Requirements { start, days: 7, slot_minutes: 15, queues: vec!["q".into()], required: vec![required], weight: vec![vec![1.0; 7 * 96]] };
+    let requirements = one_queue_week(required);
     Problem { requirements, agents: small_agents(3), rules: Rules::from_toml(SMALL_RULES).unwrap(), existing: None }
 }
 
@@ -111,14 +116,13 @@ fn contradictions_name_agent_and_rule() {
 /// without them it could take Tuesday and Thursday off and claim 0. The solver reaches it.
 #[test]
 fn paired_days_off_bound_is_tight() {
-    let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
     let mut required = vec![0.0; 7 * 96];
     for d in [0, 2, 4, 6] {
         for s in 36..68 {
             required[d * 96 + s] = 1.0;
         }
     }
-    let requirements = Requirements { start, days: 7, slot_minutes: 15, queues: vec!["q".into()], required: vec![required], weight: vec![vec![1.0; 7 * 96]] };
+    let requirements = one_queue_week(required);
     let rules = Rules::from_toml(&SMALL_RULES.replace("contract_tolerance_minutes = 0", "contract_tolerance_minutes = 0\npaired_days_off = true")).unwrap();
     let p = Problem { requirements, agents: small_agents(1), rules, existing: None };
     let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
@@ -158,14 +162,13 @@ latest_offset_minutes = 420
 min_days_off_per_week = 2
 contract_tolerance_minutes = 0
 "#;
-    let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
     let mut required = vec![0.0; 7 * 96];
     for d in 0..5 {
         for s in 40..68 {
             required[d * 96 + s] = 1.0;
         }
     }
-    let requirements = Requirements { start, days: 7, slot_minutes: 15, queues: vec!["q".into()], required: vec![required], weight: vec![vec![1.0; 7 * 96]] };
+    let requirements = one_queue_week(required);
     let p = Problem { requirements, agents: small_agents(1), rules: Rules::from_toml(RULES).unwrap(), existing: None };
     let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
     let bound = sol.under_bound_hours.expect("LP solved");
@@ -173,4 +176,32 @@ contract_tolerance_minutes = 0
     assert_eq!(sol.under_hours, 1.25);
     let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
     assert!(rep.violations.is_empty(), "{:#?}", rep.violations);
+}
+
+/// Annealing may leave the best roster behind; the solver must hand back the best one it saw,
+/// consistent with the checker. Stopped half-way through a 20 s budget, while the search is
+/// still hot (it accepts worse moves), the result is at least as good as every objective the
+/// search reported and still legal, and its coverage figures are the checker's.
+#[test]
+fn annealing_returns_the_best_roster_seen() {
+    let p = generate(40, 1, 5);
+    let opts = SolveOptions { max_moves: u64::MAX, lower_bound: false, time_limit_s: Some(20.0), ..Default::default() };
+    let t0 = std::time::Instant::now();
+    let mut best_seen = f64::INFINITY;
+    let mut searched = 0;
+    let sol = solve(&p, &opts, &mut |pr| {
+        if pr.phase == "search" {
+            best_seen = best_seen.min(pr.objective);
+            searched += 1;
+        }
+        t0.elapsed().as_secs_f64() < 2.0
+    })
+    .unwrap();
+    assert!(searched > 10, "the search ran only {searched} rounds");
+    assert!(sol.objective <= best_seen + 1e-6, "returned {} but saw {best_seen}", sol.objective);
+    let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
+    assert!(rep.violations.is_empty(), "{:#?}", &rep.violations[..rep.violations.len().min(5)]);
+    let cov = rep.coverage.unwrap();
+    assert!((cov.under_hours - sol.under_hours).abs() < 1e-6, "{} vs {}", cov.under_hours, sol.under_hours);
+    assert!((cov.over_hours - sol.over_hours).abs() < 1e-6, "{} vs {}", cov.over_hours, sol.over_hours);
 }
