@@ -1244,3 +1244,36 @@ fn finish(st: &State, p: &Problem, bound: Option<f64>, moves: u64) -> Solution {
         moves,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::generate;
+
+    /// The cached marginal value of one more agent equals a fresh evaluation after every move,
+    /// for every group and interval (the cache is invalidated when a slot's coverage changes).
+    #[test]
+    fn marginal_cache_matches_fresh_evaluation() {
+        let p = generate(30, 1, 11);
+        let m = Model::compile(&p).expect("model");
+        let mut st = State::new(&m, &p.rules);
+        let mut rng = Rng::new(3);
+        for a in 0..p.agents.len() {
+            st.build_week(a, 0, &mut rng, 1).expect("week");
+        }
+        let fresh = |st: &State, g: usize| -> Vec<f64> { (0..m.nslots).map(|t| st.slot_cost[t] - st.eval_slot(t, Some(g)).0).collect() };
+        for round in 0..300 {
+            let a = rng.below(p.agents.len());
+            let before = st.objective();
+            match round % 3 {
+                0 => move_retime(&mut st, a, &mut rng, before),
+                1 => move_shift_day(&mut st, a, &mut rng, before),
+                _ => move_rebuild_week(&mut st, a, &mut rng, before),
+            };
+            // Ask for a few groups each round so that stale entries would be served.
+            for g in (round % st.ng..st.ng).step_by(3) {
+                assert_eq!(st.marginal(g, 0, m.nslots), fresh(&st, g), "round {round}, group {g}");
+            }
+        }
+    }
+}
