@@ -137,8 +137,22 @@ async fn shot(c: &Client, dir: &Path, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
 
+/// The text of the first element matching `css`, waiting up to 20 s for it. A page that is
+/// replaced between finding the element and reading it (a form post reloading the page) detaches
+/// the node; then it is looked up again on the new page.
 async fn text_of(c: &Client, css: &str) -> String {
-    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.expect("text")
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let el = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match el.text().await {
+            Ok(t) => return t,
+            Err(e) if std::time::Instant::now() < deadline => {
+                eprintln!("{css}: {e}; looking it up again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("text of {css}: {e}"),
+        }
+    }
 }
 
 async fn login(c: &Client, base: &str, who: &Login) {
