@@ -93,6 +93,10 @@ struct AgentRt {
     idle_gen: u32,
     idle_since: f64,
     last_acc: f64,
+    /// The statistics interval holding `last_acc` and where it ends: most spans between two
+    /// bookings lie inside it, and then nothing needs dividing.
+    acc_interval: usize,
+    acc_end: f64,
     state: AgentState,
     since: f64,
     queue: Option<u32>,
@@ -126,6 +130,11 @@ pub struct Simulation {
     now: f64,
     seq: u64,
     heap: EventQueue,
+    /// Roster boundaries, apart from the contact events: every agent's next boundary sits in
+    /// here all day (an always-on roster parks one per agent at the end of the run), and kept
+    /// out of `heap` they no longer deepen every push and pop. Both lists share the sequence
+    /// counter, so merging their heads gives the same order as one list.
+    ticks: EventQueue,
     contacts: Vec<Contact>,
     free: Vec<u32>,
     queues: Vec<QueueRt>,
@@ -170,6 +179,8 @@ impl Simulation {
                 idle_gen: 0,
                 idle_since: 0.0,
                 last_acc: 0.0,
+                acc_interval: 0,
+                acc_end: c.model.interval_seconds,
                 state: AgentState::Logout,
                 since: 0.0,
                 queue: None,
@@ -183,6 +194,7 @@ impl Simulation {
             now: 0.0,
             seq: 0,
             heap: EventQueue::with_capacity(1024),
+            ticks: EventQueue::with_capacity(c.agents.len()),
             contacts: Vec::new(),
             free: Vec::new(),
             queues,
@@ -251,11 +263,18 @@ impl Simulation {
     /// events produced (empty unless `record_events`).
     pub fn advance_to(&mut self, t: f64) -> Vec<AgentStateEvent> {
         let limit = t.min(self.c.end);
-        while let Some(top) = self.heap.peek() {
-            if top.t() > limit {
+        loop {
+            let from_ticks = match (self.heap.peek(), self.ticks.peek()) {
+                (Some(h), Some(k)) => k.before(h),
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (None, None) => break,
+            };
+            let list = if from_ticks { &mut self.ticks } else { &mut self.heap };
+            if list.peek().is_none_or(|top| top.t() > limit) {
                 break;
             }
-            let Some(e) = self.heap.pop() else { break };
+            let Some(e) = list.pop() else { break };
             self.now = e.t();
             self.dispatch(e);
         }
@@ -306,7 +325,8 @@ impl Simulation {
     #[inline]
     fn push(&mut self, t: f64, kind: Kind, a: u32, b: u32) {
         self.seq += 1;
-        self.heap.push(Entry::new(t, self.seq, kind as u8, a, b));
+        let e = Entry::new(t, self.seq, kind as u8, a, b);
+        if kind == Kind::RosterTick { self.ticks.push(e) } else { self.heap.push(e) }
     }
 
     fn dispatch(&mut self, e: Entry) {
@@ -439,12 +459,14 @@ impl Simulation {
 
     /// An available agent for queue `q` from its primary (or overflow) classes, or None.
     fn select_agent(&mut self, q: usize, overflow: bool) -> Option<usize> {
-        let c = Arc::clone(&self.c);
+        // Borrow the model field by field rather than cloning the `Arc`: this runs once per
+        // arrival and the atomic count updates were measurable.
+        let c: &Compiled = &self.c;
         let cq = &c.queues[q];
         let classes = if overflow { &cq.overflow_classes } else { &cq.primary_classes };
         let mut best: Option<(f64, usize)> = None;
         for &cl in classes {
-            if let Some(a) = self.idle_front(cl as usize) {
+            if let Some(a) = idle_front(&mut self.idle[cl as usize], &self.agents) {
                 match c.model.selection {
                     AgentSelection::SpecialistFirst => {
                         best = Some((0.0, cl as usize));
@@ -474,18 +496,6 @@ impl Simulation {
                 }
             }
             return pick.map(|(_, a)| a);
-        }
-        None
-    }
-
-    /// The longest-idle valid agent of a class (stale FIFO entries are dropped).
-    fn idle_front(&mut self, cl: usize) -> Option<usize> {
-        while let Some(&(a, generation)) = self.idle[cl].front() {
-            let ag = &self.agents[a as usize];
-            if ag.idle_gen == generation && ag.load == 0 && ag.available() {
-                return Some(a as usize);
-            }
-            self.idle[cl].pop_front();
         }
         None
     }
@@ -624,7 +634,7 @@ impl Simulation {
     /// The waiting contact agent `a` should take next, removed from its queue: best skill
     /// priority, then queue priority, then longest waiting (heads of the FIFO queues).
     fn next_contact_for(&mut self, a: usize) -> Option<u32> {
-        let c = Arc::clone(&self.c);
+        let c: &Compiled = &self.c;
         let room = CAP - self.agents[a].load;
         let now = self.now;
         let mut best: Option<(u32, i32, f64, usize)> = None;
@@ -639,7 +649,7 @@ impl Simulation {
             if spec.units > room || self.queues[q].waiting_count == 0 {
                 continue;
             }
-            let Some(ci) = self.queue_head(q) else { continue };
+            let Some(ci) = queue_head(&mut self.queues[q], &self.contacts) else { continue };
             let arrival = self.contacts[ci as usize].arrival;
             if cq.overflow && now - arrival < spec.overflow_after.unwrap_or(0.0) - 1e-9 {
                 continue;
@@ -650,19 +660,6 @@ impl Simulation {
         }
         let (_, _, _, q) = best?;
         self.queues[q].waiting.pop_front().map(|(ci, _)| ci)
-    }
-
-    /// The oldest still-waiting contact of queue `q` (drops stale entries).
-    fn queue_head(&mut self, q: usize) -> Option<u32> {
-        let qr = &mut self.queues[q];
-        while let Some(&(ci, generation)) = qr.waiting.front() {
-            let ct = &self.contacts[ci as usize];
-            if ct.generation == generation && ct.state == CState::Waiting {
-                return Some(ci);
-            }
-            qr.waiting.pop_front();
-        }
-        None
     }
 
     // ------------------------------------------------------------ roster
@@ -759,14 +756,22 @@ impl Simulation {
             let mut pieces = [(0usize, 0.0f64); 4];
             let mut np = 0;
             let mut overflow = false;
-            spread(t0, now, l, n, |i, d| {
-                if np < pieces.len() {
-                    pieces[np] = (i, d);
-                    np += 1;
-                } else {
-                    overflow = true;
+            if now <= ag.acc_end {
+                // One piece: exactly what `spread` gives for a span inside one interval.
+                if ag.acc_interval < n {
+                    pieces[0] = (ag.acc_interval, now - t0);
+                    np = 1;
                 }
-            });
+            } else {
+                spread(t0, now, l, n, |i, d| {
+                    if np < pieces.len() {
+                        pieces[np] = (i, d);
+                        np += 1;
+                    } else {
+                        overflow = true;
+                    }
+                });
+            }
             let idle = if available { (CAP - ag.load) as f64 / CAP as f64 } else { 0.0 };
             let busy = ag.load as f64 / CAP as f64;
             if overflow {
@@ -812,8 +817,41 @@ impl Simulation {
                 }
             }
         }
-        self.agents[a].last_acc = now;
+        let l = self.interval;
+        let ag = &mut self.agents[a];
+        ag.last_acc = now;
+        if now >= ag.acc_end {
+            // The same arithmetic as `spread` uses to find the interval of a span's start.
+            ag.acc_interval = (now / l) as usize;
+            ag.acc_end = ((ag.acc_interval + 1) as f64) * l;
+        }
     }
+}
+
+/// The longest-idle valid agent of a class's idle FIFO (stale entries are dropped).
+#[inline]
+fn idle_front(idle: &mut VecDeque<(u32, u32)>, agents: &[AgentRt]) -> Option<usize> {
+    while let Some(&(a, generation)) = idle.front() {
+        let ag = &agents[a as usize];
+        if ag.idle_gen == generation && ag.load == 0 && ag.available() {
+            return Some(a as usize);
+        }
+        idle.pop_front();
+    }
+    None
+}
+
+/// The oldest still-waiting contact of a queue (drops stale entries).
+#[inline]
+fn queue_head(qr: &mut QueueRt, contacts: &[Contact]) -> Option<u32> {
+    while let Some(&(ci, generation)) = qr.waiting.front() {
+        let ct = &contacts[ci as usize];
+        if ct.generation == generation && ct.state == CState::Waiting {
+            return Some(ci);
+        }
+        qr.waiting.pop_front();
+    }
+    None
 }
 
 /// Split `[t0, t1)` over the statistics grid (interval `l`, `n` intervals; time past the grid

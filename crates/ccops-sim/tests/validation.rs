@@ -347,3 +347,48 @@ fn calls_left_in_queue_when_everyone_logs_out_are_counted() {
     assert_eq!(t.offered, t.answered + t.abandoned + t.in_queue_end);
 }
 
+
+/// Agent time is booked to the statistics interval it falls in, whether a span lies inside one
+/// interval (the engine's fast path), crosses one boundary, or runs over many intervals: with
+/// no contacts, staffed time is exactly the rostered work time, interval by interval.
+#[test]
+fn staffed_time_lands_in_its_intervals() {
+    let l = 1800.0;
+    // Per agent: work segments as (start, end); breaks and lunch in between are not staffed.
+    let work: Vec<Vec<(f64, f64)>> = vec![
+        vec![(1000.0, 1500.0), (1700.0, 2500.0), (3000.0, 3000.0 + 4.0 * l + 100.0)],
+        vec![(0.0, l), (l, 2.0 * l - 1.0), (2.0 * l + 13.5, 9.0 * l)],
+        vec![(123.25, 124.5), (5.0 * l - 0.25, 5.0 * l + 0.25)],
+    ];
+    let mut roster = Vec::new();
+    for (a, segs) in work.iter().enumerate() {
+        let mut t = 0.0;
+        for &(s, e) in segs {
+            if s > t {
+                roster.push(RosterSegment { agent: a, start: t, end: s, activity: Activity::Break });
+            }
+            roster.push(RosterSegment { agent: a, start: s, end: e, activity: Activity::Work });
+            t = e;
+        }
+    }
+    let q = QueueSpec::new("voice", Channel::Voice);
+    let m = Model {
+        queues: vec![q],
+        agents: (0..work.len()).map(|i| AgentSpec { id: format!("a{i}"), skills: vec![AgentSkill::new("voice")] }).collect(),
+        roster,
+        forecast: vec![ForecastInterval { queue: 0, start: 0.0, length: 10.0 * l, volume: 0.0, aht_seconds: 240.0 }],
+        selection: AgentSelection::LongestIdle,
+        adherence: AdherenceNoise::default(),
+        interval_seconds: l,
+        drain_seconds: 0.0,
+    };
+    let c = Arc::new(m.compile().unwrap());
+    let rep = Simulation::new(c, 1, 0, SimOptions::default()).run();
+    assert_eq!(rep.floor.len(), 10);
+    for (i, f) in rep.floor.iter().enumerate() {
+        let (a, b) = (i as f64 * l, (i + 1) as f64 * l);
+        let expected: f64 = work.iter().flatten().map(|&(s, e)| (e.min(b) - s.max(a)).max(0.0)).sum();
+        assert!((f.staffed_seconds - expected).abs() < 1e-6, "interval {i}: booked {}, rostered {expected}", f.staffed_seconds);
+        assert_eq!(f.busy_seconds, 0.0);
+    }
+}
