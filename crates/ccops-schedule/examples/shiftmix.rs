@@ -1,4 +1,4 @@
-//! Shift-mix probe: `cargo run --release -p ccops-schedule --example shiftmix -- FILE.json SECONDS [THREADS [MIP_SHARE]]`
+//! Shift-mix probe: `cargo run --release -p ccops-schedule --example shiftmix -- FILE.json SECONDS [THREADS [MIP_SHARE [CHAIN_DEPTH]]]`
 //! (THREADS 0 = all cores; MIP_SHARE 0 = annealing only).
 
 use ccops_schedule::shiftmix::{ShiftMixInstance, ShiftMixOptions, solve_shift_mix_with};
@@ -38,6 +38,9 @@ fn main() {
     if let Some(m) = a.get(4).and_then(|s| s.parse::<f64>().ok()) {
         opts.mip = m > 0.0;
         opts.mip_share = m;
+    }
+    if let Some(k) = a.get(5).and_then(|s| s.parse().ok()) {
+        opts.chain_depth = k;
     }
     let r = solve_shift_mix_with(&inst, &opts).expect("solve");
     println!(

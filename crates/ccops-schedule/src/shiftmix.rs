@@ -181,9 +181,11 @@ pub struct ShiftMixOptions {
     pub mip_share: f64,
     /// Share of each day's search time given to the variable-depth chain search
     /// ([`chain_search`]), after the annealing has had the rest. On sched_p500_s15 at 10 s the
-    /// chains alone (1.0) gave 173–178, annealing then chains (0.8) 183–185, annealing alone 187–198.
+    /// chains alone (1.0) gave 173–178, annealing then chains (0.8) 183–185, annealing alone 187–198
+    /// (depth 8, before the bit-set pricing of replaces made the chains ~2× cheaper).
     pub chain_share: f64,
-    /// Moves per chain before it is rolled back to its best point.
+    /// Moves per chain before it is rolled back to its best point. On sched_p500_s15 at 10 s:
+    /// depth 5 / 8 / 10 / 12 / 16 / 24 gave 181 / 171 / 175 / 166–167 / 178 / 175.
     pub chain_depth: usize,
     /// With `moves_per_day` set (a reproducible run): chains per day after the annealing.
     pub chains_per_day: Option<u64>,
@@ -199,7 +201,7 @@ impl Default for ShiftMixOptions {
             mip: false,
             mip_share: 0.25,
             chain_share: 1.0,
-            chain_depth: 8,
+            chain_depth: 12,
             chains_per_day: None,
         }
     }
@@ -419,11 +421,105 @@ fn anneal(
     best.1
 }
 
+/// One day's coverage, with what one more and one fewer agent would cost in each interval, and
+/// each template's intervals as a bit set — so that replacing one shift by a similar one is
+/// priced on the few intervals where the two differ, not on both whole shifts.
+struct DayCover<'a> {
+    inst: &'a ShiftMixInstance,
+    req: &'a [f64],
+    cov: Vec<f64>,
+    up: Vec<f64>,
+    down: Vec<f64>,
+    words: usize,
+    bits: Vec<u64>,
+}
+
+/// (template removed, template added); `NONE` for an add or a remove alone.
+type Move = (usize, usize);
+const NONE: usize = usize::MAX;
+
+impl<'a> DayCover<'a> {
+    fn new(inst: &'a ShiftMixInstance, d: usize, x: &[u32]) -> Self {
+        let ipd = inst.intervals_per_day;
+        let words = ipd.div_ceil(64).max(1);
+        let mut bits = vec![0u64; words * inst.templates.len()];
+        for (s, t) in inst.templates.iter().enumerate() {
+            for &i in t {
+                bits[s * words + i / 64] |= 1 << (i % 64);
+            }
+        }
+        let mut dc = DayCover { inst, req: &inst.required[d], cov: coverage_day(inst, x), up: vec![0.0; ipd], down: vec![0.0; ipd], words, bits };
+        (0..ipd).for_each(|i| dc.refresh(i));
+        dc
+    }
+
+    fn refresh(&mut self, i: usize) {
+        let (r, c) = (self.req[i], self.cov[i]);
+        let now = cell_cost(self.inst, r, c);
+        self.up[i] = cell_cost(self.inst, r, c + 1.0) - now;
+        self.down[i] = cell_cost(self.inst, r, c - 1.0) - now;
+    }
+
+    fn shift(&mut self, s: usize, k: f64) {
+        for &i in &self.inst.templates[s] {
+            self.cov[i] += k;
+            self.refresh(i);
+        }
+    }
+
+    /// Σ of `arr` over the intervals in template `a` and not in template `b` (`NONE`: empty).
+    fn sum_diff(&self, arr: &[f64], a: usize, b: usize) -> f64 {
+        let w = self.words;
+        let mut sum = 0.0;
+        for k in 0..w {
+            let mut m = self.bits[a * w + k] & if b == NONE { !0 } else { !self.bits[b * w + k] };
+            while m != 0 {
+                sum += arr[k * 64 + m.trailing_zeros() as usize];
+                m &= m - 1;
+            }
+        }
+        sum
+    }
+
+    fn delta(&self, (r, a): Move) -> f64 {
+        match (r, a) {
+            (NONE, NONE) => 0.0,
+            (NONE, a) => self.inst.templates[a].iter().map(|&i| self.up[i]).sum(),
+            (r, NONE) => self.inst.templates[r].iter().map(|&i| self.down[i]).sum(),
+            // Intervals in both shifts keep their coverage.
+            (r, a) => self.sum_diff(&self.up, a, r) + self.sum_diff(&self.down, r, a),
+        }
+    }
+
+    fn apply(&mut self, x: &mut [u32], (r, a): Move) {
+        if r != NONE {
+            self.shift(r, -1.0);
+            x[r] -= 1;
+        }
+        if a != NONE {
+            self.shift(a, 1.0);
+            x[a] += 1;
+        }
+    }
+
+    fn undo(&mut self, x: &mut [u32], (r, a): Move) {
+        if a != NONE {
+            self.shift(a, -1.0);
+            x[a] -= 1;
+        }
+        if r != NONE {
+            self.shift(r, 1.0);
+            x[r] += 1;
+        }
+    }
+}
+
 /// Variable-depth search (Kernighan–Lin style): from a random first move, keep taking the best
 /// add / remove / replace among templates not yet touched in this chain — even when it costs —
 /// up to `depth` moves, then roll back to the best point of the chain. This finds the chains of
 /// several coordinated moves (one shift later, another earlier, a third shorter) that the
-/// annealing leaves alone because every first step is a loss.
+/// annealing leaves alone because every first step is a loss. Stops after `max_chains`
+/// chains, at `deadline`, or when the cost reaches `target` (the bound).
 #[allow(clippy::too_many_arguments)]
 fn chain_search(
     inst: &ShiftMixInstance,
@@ -436,54 +532,25 @@ fn chain_search(
     deadline: Instant,
     target: f64,
 ) -> Vec<u32> {
-    const NONE: usize = usize::MAX;
-    let req = &inst.required[d];
     let n = inst.templates.len();
     if n == 0 {
         return x;
     }
     let depth = depth.max(1);
-    let mut cov = coverage_day(inst, &x);
+    let mut dc = DayCover::new(inst, d, &x);
     let mut cost = day_cost(inst, d, &x);
-    let delta = |cov: &[f64], s: usize, k: f64| -> f64 {
-        inst.templates[s].iter().map(|&i| cell_cost(inst, req[i], cov[i] + k) - cell_cost(inst, req[i], cov[i])).sum()
-    };
-    let shift = |cov: &mut [f64], s: usize, k: f64| {
-        for &i in &inst.templates[s] {
-            cov[i] += k;
-        }
-    };
-    let apply = |cov: &mut [f64], x: &mut [u32], (r, a): (usize, usize)| {
-        if r != NONE {
-            shift(cov, r, -1.0);
-            x[r] -= 1;
-        }
-        if a != NONE {
-            shift(cov, a, 1.0);
-            x[a] += 1;
-        }
-    };
-    let undo = |cov: &mut [f64], x: &mut [u32], (r, a): (usize, usize)| {
-        if a != NONE {
-            shift(cov, a, -1.0);
-            x[a] -= 1;
-        }
-        if r != NONE {
-            shift(cov, r, 1.0);
-            x[r] += 1;
-        }
-    };
     let mut rng = Rng(seed ^ (d as u64).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xC4A1);
     let mut tabu = vec![false; n];
+    let mut chain: Vec<Move> = Vec::with_capacity(depth);
     let mut chains = 0u64;
     while chains < max_chains && cost > target + 1e-9 && Instant::now() < deadline {
         let used: Vec<usize> = (0..n).filter(|&s| x[s] > 0).collect();
         if used.is_empty() {
             break;
         }
+        chains += 1;
         // Random first move: replace a used template by a neighbour.
         let r = used[rng.below(used.len())];
-        chains += 1;
         if neigh[r].is_empty() {
             continue;
         }
@@ -491,61 +558,51 @@ fn chain_search(
         if x[a] as f64 >= inst.max_per_shift {
             continue;
         }
-        let mut chain: Vec<(usize, usize)> = Vec::with_capacity(depth);
-        let start_cost = cost;
-        let mut c = cost;
-        let mut dl = delta(&cov, r, -1.0);
-        shift(&mut cov, r, -1.0);
-        dl += delta(&cov, a, 1.0);
-        shift(&mut cov, r, 1.0);
-        apply(&mut cov, &mut x, (r, a));
-        c += dl;
+        chain.clear();
+        let mut c = cost + dc.delta((r, a));
+        dc.apply(&mut x, (r, a));
         chain.push((r, a));
         tabu[r] = true;
         tabu[a] = true;
-        let (mut best_c, mut best_len) = (start_cost, 0usize);
+        let (mut best_c, mut best_len) = (cost, 0usize);
         if c < best_c - 1e-9 {
             best_c = c;
             best_len = 1;
         }
         while chain.len() < depth {
-            if Instant::now() >= deadline {
-                break;
-            }
-            let mut bm: (f64, (usize, usize)) = (f64::INFINITY, (NONE, NONE));
+            // The best move among untouched templates, even if it costs.
+            let mut bm: (f64, Move) = (f64::INFINITY, (NONE, NONE));
             for s in 0..n {
                 if tabu[s] {
                     continue;
                 }
                 if (x[s] as f64) < inst.max_per_shift {
-                    let v = delta(&cov, s, 1.0);
+                    let v = dc.delta((NONE, s));
                     if v < bm.0 {
                         bm = (v, (NONE, s));
                     }
                 }
                 if x[s] > 0 {
-                    let v = delta(&cov, s, -1.0);
+                    let v = dc.delta((s, NONE));
                     if v < bm.0 {
                         bm = (v, (s, NONE));
                     }
-                    shift(&mut cov, s, -1.0);
                     for &u in &neigh[s] {
                         let u = u as usize;
                         if tabu[u] || x[u] as f64 >= inst.max_per_shift {
                             continue;
                         }
-                        let w = v + delta(&cov, u, 1.0);
+                        let w = dc.delta((s, u));
                         if w < bm.0 {
                             bm = (w, (s, u));
                         }
                     }
-                    shift(&mut cov, s, 1.0);
                 }
             }
             if bm.1 == (NONE, NONE) {
                 break;
             }
-            apply(&mut cov, &mut x, bm.1);
+            dc.apply(&mut x, bm.1);
             c += bm.0;
             chain.push(bm.1);
             for t in [bm.1.0, bm.1.1] {
@@ -558,15 +615,14 @@ fn chain_search(
                 best_len = chain.len();
             }
         }
+        // Keep the chain up to its best point.
         while chain.len() > best_len {
             if let Some(mv) = chain.pop() {
-                undo(&mut cov, &mut x, mv);
+                dc.undo(&mut x, mv);
             }
         }
         tabu.iter_mut().for_each(|t| *t = false);
-        if best_len > 0 {
-            cost = best_c;
-        }
+        cost = best_c;
     }
     x
 }
