@@ -502,15 +502,9 @@ impl<'a> DayCover<'a> {
         }
     }
 
+    /// Take a move back: the reverse move (remove what was added, add back what was removed).
     fn undo(&mut self, x: &mut [u32], (r, a): Move) {
-        if a != NONE {
-            self.shift(a, -1.0);
-            x[a] -= 1;
-        }
-        if r != NONE {
-            self.shift(r, 1.0);
-            x[r] += 1;
-        }
+        self.apply(x, (a, r));
     }
 }
 
@@ -533,7 +527,7 @@ fn chain_search(
     target: f64,
 ) -> Vec<u32> {
     let n = inst.templates.len();
-    if n == 0 {
+    if n == 0 || max_chains == 0 {
         return x;
     }
     let depth = depth.max(1);
