@@ -1,5 +1,5 @@
 //! Shift-mix probe: `cargo run --release -p ccops-schedule --example shiftmix -- FILE.json SECONDS [THREADS [MIP_SHARE [CHAIN_DEPTH]]]`
-//! (THREADS 0 = all cores; MIP_SHARE 0 = annealing only).
+//! (THREADS 0 = all cores; MIP_SHARE 0 = annealing only; `CCOPS_SHIFTMIX_DUMP=FILE` writes the counts).
 
 use ccops_schedule::shiftmix::{ShiftMixInstance, ShiftMixOptions, solve_shift_mix_with};
 use serde_json::Value;
@@ -43,6 +43,10 @@ fn main() {
         opts.chain_depth = k;
     }
     let r = solve_shift_mix_with(&inst, &opts).expect("solve");
+    // CCOPS_SHIFTMIX_DUMP=FILE writes the counts per day and template, for inspection.
+    if let Ok(out) = std::env::var("CCOPS_SHIFTMIX_DUMP") {
+        std::fs::write(&out, serde_json::to_string(&r.x).expect("json")).expect("write dump");
+    }
     println!(
         "under+over {} (under {} over {}) mip bound {} lp bound {} proved {} time {:.1}s",
         r.under + r.over,

@@ -66,6 +66,14 @@ fn main() {
         if long { starts[s.hour() as usize].0 += 1 } else { starts[s.hour() as usize].1 += 1 }
     }
     println!("starts by hour (full, part): {:?}", &starts[5..20]);
+    let mut per_day = vec![0u32; p.requirements.days];
+    for (s, _) in first.values() {
+        let d = (*s - p.requirements.start).num_days();
+        if let Some(n) = per_day.get_mut(d as usize) {
+            *n += 1;
+        }
+    }
+    println!("shifts by day: {per_day:?}");
     for v in rep.violations.iter().take(5) {
         println!("  {v:?}");
     }
