@@ -74,6 +74,17 @@ fn main() {
         }
     }
     println!("shifts by day: {per_day:?}");
+    let mut per_agent: std::collections::BTreeMap<String, (u32, i64)> = Default::default();
+    for ((a, _), (s, e)) in &first {
+        let x = per_agent.entry(a.clone()).or_default();
+        x.0 += 1;
+        x.1 += (*e - *s).num_minutes();
+    }
+    let mut hist: std::collections::BTreeMap<(u32, i64), u32> = Default::default();
+    for v in per_agent.values() {
+        *hist.entry(*v).or_default() += 1;
+    }
+    println!("agents {} (days, span minutes) -> count: {hist:?}", per_agent.len());
     for v in rep.violations.iter().take(5) {
         println!("  {v:?}");
     }
