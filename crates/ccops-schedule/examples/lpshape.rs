@@ -31,18 +31,21 @@ fn main() {
         }
     }
     // Per day: shifts and paid hours in the LP against required agent-hours.
-    let mut by_day = vec![(0.0, 0.0, 0.0); m.days];
+    let mut by_day = vec![(0.0, 0.0, 0.0, 0.0); m.days];
     for g in &r.mix {
         for (d, day) in g.iter().enumerate() {
             for (ci, x) in day.iter().enumerate() {
                 by_day[d].0 += x;
                 by_day[d].1 += x * m.cands[d][ci].paid as f64 / 60.0;
+                if m.cands[d][ci].paid >= 400 {
+                    by_day[d].3 += x;
+                }
             }
         }
     }
     for (d, b) in by_day.iter_mut().enumerate() {
         b.2 = (0..3).map(|q| m.required[q][d * 96..(d + 1) * 96].iter().sum::<f64>()).sum::<f64>() / 4.0;
-        println!("day {d}: shifts {:.1} paid hours {:.1} required hours {:.1}", b.0, b.1, b.2);
+        println!("day {d}: shifts {:.1} (full {:.1}) paid hours {:.1} required hours {:.1}", b.0, b.3, b.1, b.2);
     }
     for h in 6..23 {
         let w: f64 = work[h * 4..h * 4 + 4].iter().sum::<f64>() / 4.0;

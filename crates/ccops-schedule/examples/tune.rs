@@ -66,14 +66,15 @@ fn main() {
         if long { starts[s.hour() as usize].0 += 1 } else { starts[s.hour() as usize].1 += 1 }
     }
     println!("starts by hour (full, part): {:?}", &starts[5..20]);
-    let mut per_day = vec![0u32; p.requirements.days];
-    for (s, _) in first.values() {
+    let mut per_day = vec![(0u32, 0u32); p.requirements.days];
+    for (s, e) in first.values() {
         let d = (*s - p.requirements.start).num_days();
         if let Some(n) = per_day.get_mut(d as usize) {
-            *n += 1;
+            n.0 += 1;
+            n.1 += ((*e - *s).num_minutes() > 360) as u32;
         }
     }
-    println!("shifts by day: {per_day:?}");
+    println!("shifts by day (all, full): {per_day:?}");
     let mut per_agent: std::collections::BTreeMap<String, (u32, i64)> = Default::default();
     for ((a, _), (s, e)) in &first {
         let x = per_agent.entry(a.clone()).or_default();

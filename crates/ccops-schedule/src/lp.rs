@@ -311,33 +311,44 @@ fn under_bound_days(
             continue;
         }
         let (w0, w1) = (d0 / 7, d1.div_ceil(7));
-        let mut week_paid = Vec::new();
         let mut week_days = Vec::new();
         for w in w0..w1 {
-            let (mut lo, mut hi, mut dmax) = (0i64, 0i64, 0i64);
+            let mut dmax = 0i64;
             for &a in &members[g] {
                 let wt = m.weeks[a][w];
-                lo += wt.lo as i64;
-                hi += wt.hi as i64;
                 let avail = (wt.first_day..wt.first_day + wt.ndays)
                     .filter(|&d| m.allowed[a][d])
                     .count() as i64;
                 dmax += avail.min(wt.ndays as i64 - wt.min_off as i64).max(0);
             }
-            week_paid.push(pb.add_row(lo as f64..=hi as f64));
             week_days.push(pb.add_row(..=dmax as f64));
         }
-        // Working-day patterns: every agent works the days of one legal pattern of each week, so
-        // the group's shifts on day d equal Σ y[class, pattern ∋ d] (see [`week_patterns`]).
-        let mut day_eq: HashMap<usize, Row> = HashMap::new();
+        // Per day of the group: the availability row and the break rows and columns (shared by
+        // the shifts of all its classes).
+        let mut day_rows: HashMap<usize, Row> = HashMap::new();
+        let mut brk: HashMap<usize, Vec<Vec<(Row, f64)>>> = HashMap::new();
         for d in d0..d1 {
-            day_eq.insert(d, pb.add_row(0.0..=0.0));
+            let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
+            day_rows.insert(d, pb.add_row(..=avail as f64));
+            brk.insert(d, add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, |t| cap.get(&(g, t)).copied()));
         }
+        // Per class (agents of the group with the same week constraints): its working-day
+        // patterns, and shift columns of its own, so that the class's shifts on day d equal its
+        // patterns that include d and its paid minutes meet its contracts. With one pool of
+        // shifts per group, the part-timers' flexible day patterns could carry the full-timers'
+        // long shifts — a relaxation too loose to say where the roster stands.
         for w in w0..w1 {
             // A class without a legal pattern has no legal roster at all (the solver reports
             // it); leaving it out keeps the LP solvable.
             for class in week_classes(m, rules, &members[g], w).into_iter().filter(|c| !c.masks.is_empty()) {
-                let size_row = pb.add_row(class.size as f64..=class.size as f64);
+                let (lo, hi) = (class.key.1 as f64, class.key.2 as f64);
+                let size = class.size as f64;
+                let size_row = pb.add_row(size..=size);
+                let paid_row = pb.add_row(size * lo..=size * hi);
+                let day_eq: HashMap<usize, Row> = (class.first_day..class.first_day + class.ndays)
+                    .filter(|d| (d0..d1).contains(d))
+                    .map(|d| (d, pb.add_row(0.0..=0.0)))
+                    .collect();
                 for &mask in &class.masks {
                     ycol.push((class.key, mask, ncols));
                     let mut entries = vec![(size_row, 1.0)];
@@ -345,33 +356,27 @@ fn under_bound_days(
                     pb.add_column(0.0, 0.0.., entries);
                     ncols += 1;
                 }
-            }
-        }
-        for d in d0..d1 {
-            let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
-            let day_row = pb.add_row(..=avail as f64);
-            let cands = &m.cands[d];
-            // Breaks of this (g, d), per break of each template (see [`add_breaks`]).
-            let brk_entries = add_breaks(&mut pb, &mut ncols, cands, slot, |t| cap.get(&(g, t)).copied());
-            for (ci, c) in cands.iter().enumerate() {
-                let t0 = (c.start / slot) as usize;
-                let t1 = (((c.start + c.len) / slot) as usize).min(ns);
-                let mut entries: Vec<(Row, f64)> = Vec::with_capacity(t1 - t0 + 8);
-                for t in t0..t1 {
-                    if let Some(&cr) = cap.get(&(g, t)) {
-                        entries.push((cr, -1.0));
+                for (&d, &eq) in &day_eq {
+                    let (Some(&day_row), Some(brk_entries)) = (day_rows.get(&d), brk.get(&d)) else { continue };
+                    for (ci, c) in m.cands[d].iter().enumerate() {
+                        let t0 = (c.start / slot) as usize;
+                        let t1 = (((c.start + c.len) / slot) as usize).min(ns);
+                        let mut entries: Vec<(Row, f64)> = Vec::with_capacity(t1 - t0 + 8);
+                        for t in t0..t1 {
+                            if let Some(&cr) = cap.get(&(g, t)) {
+                                entries.push((cr, -1.0));
+                            }
+                        }
+                        entries.push((day_row, 1.0));
+                        entries.push((eq, 1.0));
+                        entries.push((paid_row, c.paid as f64));
+                        entries.push((week_days[w - w0], 1.0));
+                        entries.extend_from_slice(&brk_entries[ci]);
+                        xcol.push((g, d, ci, ncols));
+                        pb.add_column(0.0, 0.0.., entries);
+                        ncols += 1;
                     }
                 }
-                entries.push((day_row, 1.0));
-                if let Some(&r) = day_eq.get(&d) {
-                    entries.push((r, 1.0));
-                }
-                entries.push((week_paid[d / 7 - w0], c.paid as f64));
-                entries.push((week_days[d / 7 - w0], 1.0));
-                entries.extend_from_slice(&brk_entries[ci]);
-                xcol.push((g, d, ci, ncols));
-                pb.add_column(0.0, 0.0.., entries);
-                ncols += 1;
             }
         }
         // Flow of present agents to queues: each unit served lowers the shortfall by one.
@@ -409,7 +414,7 @@ fn under_bound_days(
         .map(|_| m.cands.iter().map(|c| vec![0.0; c.len()]).collect())
         .collect();
     for &(g, d, ci, col) in &xcol {
-        mix[g][d][ci] = cols.get(col).copied().unwrap_or(0.0).max(0.0);
+        mix[g][d][ci] += cols.get(col).copied().unwrap_or(0.0).max(0.0);
     }
     let mut patterns: HashMap<ClassKey, Vec<(u32, f64)>> = HashMap::new();
     for &(key, mask, col) in &ycol {

@@ -205,3 +205,49 @@ fn annealing_returns_the_best_roster_seen() {
     assert!((cov.under_hours - sol.under_hours).abs() < 1e-6, "{} vs {}", cov.under_hours, sol.under_hours);
     assert!((cov.over_hours - sol.over_hours).abs() < 1e-6, "{} vs {}", cov.over_hours, sol.over_hours);
 }
+
+/// The bound ties each class's shifts to its own days and contract. A (contract 960 min, free
+/// only at the weekend) must work two 8-hour shifts, Sat and Sun, where only 4 hours a day are
+/// needed; B (1,200 min, Mon–Fri) cannot cover 8 h on Monday plus 4 h on each of Tue–Fri
+/// (24 h of need, 20 h of contract): at least 4 agent-hours stay uncovered, and the solver
+/// reaches that. With one pool of shifts per skill group the LP could give A's weekend days
+/// 4-hour shifts and B's weekdays the 8-hour ones, and would claim 0.
+#[test]
+fn each_class_works_its_own_contract_in_the_bound() {
+    const RULES: &str = r#"
+[[shift]]
+name = "long"
+earliest_start = "08:00"
+latest_start = "08:00"
+start_step_minutes = 60
+lengths_minutes = [480]
+[[shift]]
+name = "short"
+earliest_start = "08:00"
+latest_start = "08:00"
+start_step_minutes = 60
+lengths_minutes = [240]
+
+[limits]
+min_days_off_per_week = 2
+contract_tolerance_minutes = 0
+"#;
+    let mut required = vec![0.0; 7 * 96];
+    for d in 0..7 {
+        let hours = if d == 0 { 8 } else { 4 };
+        for s in 32..32 + hours * 4 {
+            required[d * 96 + s] = 1.0;
+        }
+    }
+    let mut rules = Rules::from_toml(RULES).unwrap();
+    rules.time_off.push(ccops_schedule::rules::TimeOff { agent: "A".into(), start: "2026-03-02".into(), end: "2026-03-07".into(), paid: false });
+    rules.time_off.push(ccops_schedule::rules::TimeOff { agent: "B".into(), start: "2026-03-07".into(), end: "2026-03-09".into(), paid: false });
+    let agent = |id: &str, minutes: u32| Agent { id: id.into(), name: id.into(), skills: vec!["q".into()], contract_minutes_per_week: minutes, site: None, team: None };
+    let p = Problem { requirements: one_queue_week(required), agents: vec![agent("A", 960), agent("B", 1200)], rules, existing: None };
+    let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
+    let bound = sol.under_bound_hours.expect("LP solved");
+    assert!((bound - 4.0).abs() < 1e-4, "bound {bound}");
+    assert_eq!(sol.under_hours, 4.0);
+    let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
+    assert!(rep.violations.is_empty(), "{:#?}", rep.violations);
+}
