@@ -1,12 +1,14 @@
 //! LP lower bound on under-staffed agent-hours (HiGHS).
 //!
-//! A relaxation of the roster problem aggregated by skill group g: `x[g,d,c]` agents of g working
-//! candidate shift c on day d; Aykin-style break variables `b[g,d,t]` (agents of g whose day-d
-//! shift is on a break in interval t: their total equals the break intervals of the chosen
-//! shifts, and in each interval at most the agents whose break windows cover it); and a flow
-//! `z[g,q,t]` of present agents to the queues they are skilled for. Rows per group and week
-//! keep the total paid minutes within Σ contract ± tolerance and the working days within
-//! Σ (days − days off); per day at most the agents available. Every legal roster maps to a
+//! A relaxation of the roster problem aggregated by week class k (agents of one skill group g
+//! with the same contract and availability in a week): `y[k,p]` agents of k working day pattern
+//! p; `x[k,d,c]` agents of k working candidate shift c on day d, as many on day d as the
+//! patterns that include it, with their paid minutes within the class's Σ contract ± tolerance;
+//! Aykin-style break variables `b[g,d,t]` (agents of g whose day-d shift is on a break in
+//! interval t: their total equals the break intervals of the chosen shifts, and in each
+//! interval at most the agents whose break windows cover it); and a flow `z[g,q,t]` of present
+//! agents to the queues they are skilled for. Per group and day at most the agents available,
+//! per group and week at most Σ (days − days off) working days. Every legal roster maps to a
 //! feasible point with the same shortfall, so the LP optimum is a valid lower bound.
 
 use highs::{ColProblem, HighsModelStatus, Row, Sense};
