@@ -325,14 +325,26 @@ fn under_bound_days(
             }
             week_days.push(pb.add_row(..=dmax as f64));
         }
-        // Per day of the group: the availability row and the break rows and columns (shared by
-        // the shifts of all its classes).
-        let mut day_rows: HashMap<usize, Row> = HashMap::new();
-        let mut brk: HashMap<usize, Vec<Vec<(Row, f64)>>> = HashMap::new();
+        // Per day of the group and candidate shift, the entries every class's column of it
+        // shares: the intervals it covers, the day's availability row, its break rows.
+        let mut shared: Vec<Vec<Vec<(Row, f64)>>> = Vec::with_capacity(d1 - d0);
         for d in d0..d1 {
             let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
-            day_rows.insert(d, pb.add_row(..=avail as f64));
-            brk.insert(d, add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, |t| cap.get(&(g, t)).copied()));
+            let day_row = pb.add_row(..=avail as f64);
+            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, |t| cap.get(&(g, t)).copied());
+            let per_cand = m.cands[d]
+                .iter()
+                .zip(brk)
+                .map(|(c, brk_entries)| {
+                    let t0 = (c.start / slot) as usize;
+                    let t1 = (((c.start + c.len) / slot) as usize).min(ns);
+                    let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
+                    entries.push((day_row, 1.0));
+                    entries.extend(brk_entries);
+                    entries
+                })
+                .collect();
+            shared.push(per_cand);
         }
         // Per class (agents of the group with the same week constraints): its working-day
         // patterns, and shift columns of its own, so that the class's shifts on day d equal its
@@ -347,33 +359,25 @@ fn under_bound_days(
                 let size = class.size as f64;
                 let size_row = pb.add_row(size..=size);
                 let paid_row = pb.add_row(size * lo..=size * hi);
-                let day_eq: HashMap<usize, Row> = (class.first_day..class.first_day + class.ndays)
+                // (day, its row: the class's shifts that day = its patterns that include it),
+                // in day order so that the LP's columns come in the same order every run.
+                let day_eq: Vec<(usize, Row)> = (class.first_day..class.first_day + class.ndays)
                     .filter(|d| (d0..d1).contains(d))
                     .map(|d| (d, pb.add_row(0.0..=0.0)))
                     .collect();
                 for &mask in &class.masks {
                     ycol.push((class.key, mask, ncols));
                     let mut entries = vec![(size_row, 1.0)];
-                    entries.extend((0..class.ndays).filter(|i| mask & (1 << i) != 0).filter_map(|i| day_eq.get(&(class.first_day + i)).map(|&r| (r, -1.0))));
+                    entries.extend(day_eq.iter().filter(|(d, _)| mask & (1 << (d - class.first_day)) != 0).map(|&(_, r)| (r, -1.0)));
                     pb.add_column(0.0, 0.0.., entries);
                     ncols += 1;
                 }
-                for (&d, &eq) in &day_eq {
-                    let (Some(&day_row), Some(brk_entries)) = (day_rows.get(&d), brk.get(&d)) else { continue };
+                for &(d, eq) in &day_eq {
                     for (ci, c) in m.cands[d].iter().enumerate() {
-                        let t0 = (c.start / slot) as usize;
-                        let t1 = (((c.start + c.len) / slot) as usize).min(ns);
-                        let mut entries: Vec<(Row, f64)> = Vec::with_capacity(t1 - t0 + 8);
-                        for t in t0..t1 {
-                            if let Some(&cr) = cap.get(&(g, t)) {
-                                entries.push((cr, -1.0));
-                            }
-                        }
-                        entries.push((day_row, 1.0));
+                        let mut entries = shared[d - d0][ci].clone();
                         entries.push((eq, 1.0));
                         entries.push((paid_row, c.paid as f64));
                         entries.push((week_days[w - w0], 1.0));
-                        entries.extend_from_slice(&brk_entries[ci]);
                         xcol.push((g, d, ci, ncols));
                         pb.add_column(0.0, 0.0.., entries);
                         ncols += 1;

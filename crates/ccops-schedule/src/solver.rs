@@ -1037,12 +1037,12 @@ fn retime(st: &mut State, a: usize, d: usize, rng: &mut Rng, other: bool) -> Opt
     None
 }
 
-/// Agents sampled per link of [`move_retime_chain`], and its longest chain.
-const CHAIN_SAMPLE: usize = 24;
-/// One in `CHAIN_EVERY` draws of the re-time slot is a chain (a chain costs about a hundred
-/// plain moves). 2, depth 10 and a sample of 24 were the best of a sweep on 500 agents × 1 week.
+// Re-time chains: one in `CHAIN_EVERY` draws of the re-time slot is a chain (a chain costs
+// about a hundred plain moves), of at most `CHAIN_DEPTH` re-times, each the best of
+// `CHAIN_SAMPLE` sampled agents — the best of a sweep on 500 agents × 1 week.
 const CHAIN_EVERY: usize = 2;
 const CHAIN_DEPTH: usize = 10;
+const CHAIN_SAMPLE: usize = 24;
 
 /// Variable-depth move on one day (Kernighan–Lin style, as `shiftmix::chain_search`): re-time
 /// one agent to another shift even at a loss, then keep re-timing the best of a sample of the

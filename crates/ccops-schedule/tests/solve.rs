@@ -125,12 +125,7 @@ fn paired_days_off_bound_is_tight() {
     let requirements = one_queue_week(required);
     let rules = Rules::from_toml(&SMALL_RULES.replace("contract_tolerance_minutes = 0", "contract_tolerance_minutes = 0\npaired_days_off = true")).unwrap();
     let p = Problem { requirements, agents: small_agents(1), rules, existing: None };
-    let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
-    let bound = sol.under_bound_hours.expect("LP solved");
-    assert!((bound - 8.0).abs() < 1e-4, "bound {bound}");
-    assert_eq!(sol.under_hours, 8.0);
-    let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
-    assert!(rep.violations.is_empty(), "{:#?}", rep.violations);
+    assert_bound_reached(&p, 8.0);
 }
 
 /// Each break stays in its own window in the LP: one agent works 09:00–17:00 Mon–Fri with a
@@ -170,12 +165,7 @@ contract_tolerance_minutes = 0
     }
     let requirements = one_queue_week(required);
     let p = Problem { requirements, agents: small_agents(1), rules: Rules::from_toml(RULES).unwrap(), existing: None };
-    let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
-    let bound = sol.under_bound_hours.expect("LP solved");
-    assert!((bound - 1.25).abs() < 1e-4, "bound {bound}");
-    assert_eq!(sol.under_hours, 1.25);
-    let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
-    assert!(rep.violations.is_empty(), "{:#?}", rep.violations);
+    assert_bound_reached(&p, 1.25);
 }
 
 /// Annealing may leave the best roster behind; the solver must hand back the best one it saw,
@@ -244,10 +234,15 @@ contract_tolerance_minutes = 0
     rules.time_off.push(ccops_schedule::rules::TimeOff { agent: "B".into(), start: "2026-03-07".into(), end: "2026-03-09".into(), paid: false });
     let agent = |id: &str, minutes: u32| Agent { id: id.into(), name: id.into(), skills: vec!["q".into()], contract_minutes_per_week: minutes, site: None, team: None };
     let p = Problem { requirements: one_queue_week(required), agents: vec![agent("A", 960), agent("B", 1200)], rules, existing: None };
-    let sol = solve(&p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
+    assert_bound_reached(&p, 4.0);
+}
+
+/// The LP bound is `expected` agent-hours and the solver's legal roster reaches it.
+fn assert_bound_reached(p: &Problem, expected: f64) {
+    let sol = solve(p, &SolveOptions { max_moves: 5_000, ..Default::default() }, &mut |_| true).unwrap();
     let bound = sol.under_bound_hours.expect("LP solved");
-    assert!((bound - 4.0).abs() < 1e-4, "bound {bound}");
-    assert_eq!(sol.under_hours, 4.0);
+    assert!((bound - expected).abs() < 1e-4, "bound {bound}");
+    assert_eq!(sol.under_hours, expected);
     let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
     assert!(rep.violations.is_empty(), "{:#?}", rep.violations);
 }
