@@ -47,6 +47,36 @@ fn main() {
         b.2 = (0..3).map(|q| m.required[q][d * 96..(d + 1) * 96].iter().sum::<f64>()).sum::<f64>() / 4.0;
         println!("day {d}: shifts {:.1} (full {:.1}) paid hours {:.1} required hours {:.1}", b.0, b.3, b.1, b.2);
     }
+    // Working-day patterns per week class (group, paid-minute range, …): agents per pattern.
+    let mut keys: Vec<_> = r.patterns.keys().collect();
+    keys.sort();
+    for k in keys {
+        let mut v = r.patterns[k].clone();
+        v.sort_by(|x, y| y.1.total_cmp(&x.1));
+        let shown: Vec<String> = v.iter().take(8).map(|(mask, y)| format!("{mask:07b}:{y:.1}")).collect();
+        println!("class g{} paid {}..{} w{}: {}", k.0, k.1, k.2, k.6 / 7, shown.join(" "));
+    }
+    // Per day and hour: agents at work in the LP's mix (breaks included) minus required,
+    // agent-hours.
+    for d in 0..m.days.min(7) {
+        let mut net = [0.0; 24];
+        for g in &r.mix {
+            for (ci, x) in g[d].iter().enumerate() {
+                let c = &m.cands[d][ci];
+                let tod = c.start - d as i32 * 1440;
+                for t in (tod / 15)..((tod + c.len) / 15) {
+                    net[(t / 4) as usize % 24] += x / 4.0;
+                }
+            }
+        }
+        for q in 0..3 {
+            for t in 0..96 {
+                net[t / 4] -= m.required[q][d * 96 + t] / 4.0;
+            }
+        }
+        let cells: Vec<String> = net[6..23].iter().map(|x| format!("{x:6.1}")).collect();
+        println!("at work - required, day {d} h06..22: {}", cells.join(""));
+    }
     for h in 6..23 {
         let w: f64 = work[h * 4..h * 4 + 4].iter().sum::<f64>() / 4.0;
         let rq: f64 = req[h * 4..h * 4 + 4].iter().sum::<f64>() / 4.0;

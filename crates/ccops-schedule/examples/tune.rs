@@ -1,5 +1,5 @@
 //! Quick quality probe on a generated instance: `cargo run --release -p ccops-schedule --example
-//! tune -- AGENTS WEEKS SECONDS`. Prints the progress of the objective against the LP bound.
+//! tune -- AGENTS WEEKS SECONDS [MAX_MOVES]`. Prints the progress of the objective against the LP bound.
 
 use ccops_schedule::generate::generate;
 use ccops_schedule::{SolveOptions, check, solve};
@@ -10,10 +10,15 @@ fn main() {
     let n = a.get(1).and_then(|s| s.parse().ok()).unwrap_or(50);
     let w = a.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
     let secs: f64 = a.get(3).and_then(|s| s.parse().ok()).unwrap_or(10.0);
-    let p = generate(n, w, 1);
+    let mut p = generate(n, w, 1);
+    if let Ok(v) = std::env::var("TUNE_REST") { p.rules.limits.min_rest_minutes = v.parse().unwrap_or(660); }
+    if let Ok(v) = std::env::var("TUNE_GAP") { p.rules.breaks.min_gap_minutes = v.parse().unwrap_or(60); }
+    if let Ok(v) = std::env::var("TUNE_FRAC") { p.rules.breaks.max_on_break_fraction = v.parse().unwrap_or(0.34); }
     let t0 = Instant::now();
     let mut last = 0.0;
-    let opts = SolveOptions { max_moves: u64::MAX, lp_time_limit_s: secs * 0.4, time_limit_s: Some(secs), ..Default::default() };
+    // Optional 4th argument: stop the search after this many moves (0 = the construction alone).
+    let max_moves = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+    let opts = SolveOptions { max_moves, lp_time_limit_s: secs * 0.4, time_limit_s: Some(secs), ..Default::default() };
     let sol = solve(&p, &opts, &mut |pr| {
         let t = t0.elapsed().as_secs_f64();
         if t - last > 1.0 || pr.phase != "search" {
@@ -51,6 +56,32 @@ fn main() {
             println!("hour {h:2}: required {:8.2} under {:7.2} over {:7.2}", x.0, x.1, x.2);
         }
         println!("by day (under, over): {by_day:?}");
+        // Net cover (scheduled − required) per day and hour, agent-hours: where the surplus
+        // and the shortfall sit.
+        let mut grid = vec![vec![0.0; 24]; p.requirements.days];
+        // Agents at work (breaks included) minus required, as `lpshape` prints the LP's.
+        let mut atwork = vec![vec![0.0; 24]; p.requirements.days];
+        for s in &sol.roster {
+            let (a, b) = ((s.start - p.requirements.start).num_minutes(), (s.end - p.requirements.start).num_minutes());
+            for t in (a / 15)..(b / 15) {
+                if let Some(x) = atwork.get_mut((t / 96) as usize) {
+                    x[((t % 96) / 4) as usize] += 0.25;
+                }
+            }
+        }
+        for iv in &c.intervals {
+            let h = (iv.interval_start - p.requirements.start).num_minutes();
+            grid[(h / 1440) as usize][((h % 1440) / 60) as usize] += iv.diff / 4.0;
+            atwork[(h / 1440) as usize][((h % 1440) / 60) as usize] -= iv.required / 4.0;
+        }
+        for (d, row) in grid.iter().enumerate().take(7) {
+            let cells: Vec<String> = row[6..23].iter().map(|x| format!("{x:6.1}")).collect();
+            println!("net day {d} h06..22: {}", cells.join(""));
+        }
+        for (d, row) in atwork.iter().enumerate().take(7) {
+            let cells: Vec<String> = row[6..23].iter().map(|x| format!("{x:6.1}")).collect();
+            println!("at work - required, day {d} h06..22: {}", cells.join(""));
+        }
     }
     // Shift starts by hour (full = longer than 6 h).
     let mut first: std::collections::BTreeMap<(String, chrono::NaiveDate), (chrono::NaiveDateTime, chrono::NaiveDateTime)> = Default::default();
@@ -86,6 +117,20 @@ fn main() {
         *hist.entry(*v).or_default() += 1;
     }
     println!("agents {} (days, span minutes) -> count: {hist:?}", per_agent.len());
+    // The LP with this roster's shifts per (group, day, paid length) fixed: the least
+    // under-staffing those day counts allow.
+    if std::env::var("TUNE_FIXED").is_ok() {
+        let m = ccops_schedule::model::Model::compile(&p).expect("model");
+        let idx: std::collections::HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+        let mut counts: ccops_schedule::lp::DayCounts = Default::default();
+        for ((a, _), (s, e)) in &first {
+            let d = (*s - p.requirements.start).num_days() as usize;
+            let paid = if (*e - *s).num_minutes() > 360 { 480 } else { 240 };
+            *counts.entry((m.agent_group[idx[a.as_str()]], d, paid)).or_default() += 1.0;
+        }
+        let r = ccops_schedule::lp::under_bound_with(&m, &p.rules, 120.0, Some(&counts));
+        println!("LP with the roster's day counts fixed: {:?}", r.map(|r| r.under_bound_hours));
+    }
     for v in rep.violations.iter().take(5) {
         println!("  {v:?}");
     }

@@ -46,6 +46,16 @@ pub fn class_key(m: &Model, a: usize, w: usize) -> ClassKey {
 /// splits into blocks of whole weeks cut where no shift crosses; the blocks are solved on all
 /// cores and their bounds add up. On four weeks this is several times faster than one LP.
 pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<LpResult> {
+    under_bound_with(m, rules, time_limit_s, None)
+}
+
+/// Shifts per (skill group, day, paid minutes) that a diagnostic LP must schedule exactly.
+pub type DayCounts = HashMap<(usize, usize, i32), f64>;
+
+/// [`under_bound`], optionally with the number of shifts per (group, day, paid minutes) fixed:
+/// the least under-staffing any roster with those day counts can have — a probe of whether a
+/// roster loses in which days its agents work or in the shifts it gives them on those days.
+pub fn under_bound_with(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&DayCounts>) -> Option<LpResult> {
     let blocks = week_blocks(m);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -64,7 +74,7 @@ pub fn under_bound(m: &Model, rules: &Rules, time_limit_s: f64) -> Option<LpResu
                         let Some(&(d0, d1)) = blocks.get(i) else {
                             break;
                         };
-                        out.push((i, under_bound_days(m, rules, d0, d1, per_block)));
+                        out.push((i, under_bound_days(m, rules, d0, d1, per_block, fixed)));
                     }
                     out
                 })
@@ -258,6 +268,7 @@ fn under_bound_days(
     d0: usize,
     d1: usize,
     time_limit_s: f64,
+    fixed: Option<&DayCounts>,
 ) -> Option<LpResult> {
     let (ng, nq) = (m.group_mask.len(), m.queues.len());
     let slot = m.slot;
@@ -325,6 +336,15 @@ fn under_bound_days(
             }
             week_days.push(pb.add_row(..=dmax as f64));
         }
+        // Diagnostic only: the group's shifts per (day, paid minutes) fixed.
+        let mut fixed_rows: HashMap<(usize, i32), Row> = HashMap::new();
+        if let Some(f) = fixed {
+            for (&(fg, d, v), &n) in f {
+                if fg == g && (d0..d1).contains(&d) {
+                    fixed_rows.insert((d, v), pb.add_row(n..=n));
+                }
+            }
+        }
         // Per day of the group and candidate shift, the entries every class's column of it
         // shares: the intervals it covers, the day's availability row, its break rows.
         let mut shared: Vec<Vec<Vec<(Row, f64)>>> = Vec::with_capacity(d1 - d0);
@@ -341,6 +361,11 @@ fn under_bound_days(
                     let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
                     entries.push((day_row, 1.0));
                     entries.extend(brk_entries);
+                    if fixed.is_some() {
+                        // Shifts of a (day, length) the roster has none of are fixed at zero.
+                        let r = *fixed_rows.entry((d, c.paid)).or_insert_with(|| pb.add_row(0.0..=0.0));
+                        entries.push((r, 1.0));
+                    }
                     entries
                 })
                 .collect();
@@ -442,6 +467,36 @@ mod tests {
     use super::*;
     use crate::generate::generate;
 
+    /// Fixing the shifts per (group, day, paid length) to a solved roster's gives a bound at
+    /// least the plain LP's (more rows) and at most that roster's under-staffing (the roster is
+    /// a point of the fixed LP).
+    #[test]
+    fn fixed_day_counts_bound_lies_between_the_bound_and_the_roster() {
+        let p = generate(40, 1, 2);
+        let m = Model::compile(&p).expect("model");
+        let opts = crate::SolveOptions { max_moves: 20_000, ..Default::default() };
+        let sol = crate::solve(&p, &opts, &mut |_| true).expect("roster");
+        let idx: HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+        // Each (agent, day)'s first segment start and last segment end.
+        let mut span: HashMap<(&str, usize), (i64, i64)> = HashMap::new();
+        for s in &sol.roster {
+            let (a, b) = ((s.start - p.requirements.start).num_minutes(), (s.end - p.requirements.start).num_minutes());
+            let e = span.entry((s.agent_id.as_str(), (a / 1440) as usize)).or_insert((a, b));
+            *e = (e.0.min(a), e.1.max(b));
+        }
+        let mut counts = DayCounts::new();
+        for ((id, d), (a, b)) in span {
+            // Generated rules: 8.5-hour shifts pay 480 minutes, 4-hour ones 240.
+            let paid = if b - a > 360 { 480 } else { 240 };
+            *counts.entry((m.agent_group[idx[id]], d, paid)).or_default() += 1.0;
+        }
+        let plain = under_bound(&m, &p.rules, 60.0).expect("plain LP optimal").under_bound_hours;
+        let fixed = under_bound_with(&m, &p.rules, 60.0, Some(&counts)).expect("fixed LP optimal").under_bound_hours;
+        assert!(plain <= fixed + 1e-4, "plain {plain} > fixed {fixed}");
+        assert!(fixed <= sol.under_hours + 1e-4, "fixed {fixed} > roster {}", sol.under_hours);
+        assert!(fixed > plain + 1e-3 || (fixed - sol.under_hours).abs() < 1e-3, "the fixed rows changed nothing: {plain} {fixed} {}", sol.under_hours);
+    }
+
     /// Two generated weeks (shifts end by 22:30, so the weeks are independent): the blocks are
     /// the two weeks, and the sum of their bounds equals the bound of one LP over the whole
     /// horizon — the decomposition loses nothing.
@@ -450,7 +505,7 @@ mod tests {
         let p = generate(20, 2, 3);
         let m = Model::compile(&p).expect("model");
         assert_eq!(week_blocks(&m), vec![(0, 7), (7, 14)]);
-        let whole = under_bound_days(&m, &p.rules, 0, m.days, 60.0).expect("whole LP optimal");
+        let whole = under_bound_days(&m, &p.rules, 0, m.days, 60.0, None).expect("whole LP optimal");
         let split = under_bound(&m, &p.rules, 60.0).expect("block LPs optimal");
         assert!(
             (whole.under_bound_hours - split.under_bound_hours).abs() < 1e-4,

@@ -939,8 +939,11 @@ pub fn solve(
             st.slack = if temp > 0.0 { -temp * (1.0 - rng.unit()).ln() } else { 0.0 };
             let kind = rng.below(10);
             let accepted = match kind {
-                0 if rng.below(2) == 0 => move_rebuild_tail(&mut st, a, &mut rng, before),
-                0 => move_rebuild_week(&mut st, a, &mut rng, before),
+                0 => match rng.below(3) {
+                    0 => move_rebuild_tail(&mut st, a, &mut rng, before),
+                    1 => move_rebuild_week(&mut st, a, &mut rng, before),
+                    _ => move_rebuild_week_chained(&mut st, a, &mut rng, before),
+                },
                 1..=2 => move_shift_day(&mut st, a, &mut rng, before),
                 3..=5 => move_retime(&mut st, a, &mut rng, before),
                 6 if rng.below(CHAIN_EVERY) == 0 => move_retime_chain(&mut st, a, &mut rng, before),
@@ -1056,14 +1059,32 @@ fn move_retime_chain(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
 
 /// [`move_retime_chain`] with a given longest chain; returns how many re-times were kept.
 fn retime_chain(st: &mut State, a: usize, rng: &mut Rng, before: f64, depth: usize) -> usize {
-    let m = st.m;
-    let d = rng.below(m.days);
+    let d = rng.below(st.m.days);
     let Some(first) = retime(st, a, d, rng, true) else { return 0 };
     let mut chain: Vec<(usize, DayShift)> = vec![(a, first)];
-    let mut best = (st.objective(), 1usize);
-    let working: Vec<usize> = (0..m.agent_group.len()).filter(|&b| b != a && st.assign[b][d].is_some() && !st.locked[b][d]).collect();
+    let best = extend_chain(st, d, &mut chain, depth, rng);
+    if best <= st_accept(st, before) {
+        return chain.len();
+    }
+    undo_chain(st, d, chain);
+    0
+}
+
+/// The highest objective a move may leave and still be accepted.
+fn st_accept(st: &State, before: f64) -> f64 {
+    before + st.slack + 1e-9
+}
+
+/// Extend `chain` on day `d` (the agents already re-timed, each with their old shift) up to
+/// `depth` links, each the best re-time among a sample of the day's other agents even if it
+/// costs, then roll it back to its best point — possibly the chain it was given. Returns the
+/// objective there.
+fn extend_chain(st: &mut State, d: usize, chain: &mut Vec<(usize, DayShift)>, depth: usize, rng: &mut Rng) -> f64 {
+    let m = st.m;
+    let mut best = (st.objective(), chain.len());
+    let working: Vec<usize> = (0..m.agent_group.len()).filter(|&b| st.assign[b][d].is_some() && !st.locked[b][d] && !chain.iter().any(|&(x, _)| x == b)).collect();
     if working.is_empty() {
-        return finish_chain(st, d, chain, best, before);
+        return best.0;
     }
     while chain.len() < depth {
         // The best re-time among a sample of agents not yet in the chain, even if it costs.
@@ -1089,19 +1110,59 @@ fn retime_chain(st: &mut State, a: usize, rng: &mut Rng, before: f64, depth: usi
             best = (obj, chain.len());
         }
     }
-    finish_chain(st, d, chain, best, before)
-}
-
-/// Roll a chain back to its best point and keep that point if it is good enough; returns the
-/// number of re-times kept.
-fn finish_chain(st: &mut State, d: usize, mut chain: Vec<(usize, DayShift)>, best: (f64, usize), before: f64) -> usize {
-    let keep = if best.0 <= before + st.slack + 1e-9 { best.1 } else { 0 };
-    while chain.len() > keep {
+    while chain.len() > best.1 {
         if let Some((b, old)) = chain.pop() {
             st.set_day(b, d, Some(old));
         }
     }
-    keep
+    best.0
+}
+
+/// Undo a chain on day `d`, last link first.
+fn undo_chain(st: &mut State, d: usize, mut chain: Vec<(usize, DayShift)>) {
+    while let Some((b, old)) = chain.pop() {
+        st.set_day(b, d, Some(old));
+    }
+}
+
+/// Rebuild one week of an agent (possibly other days, other paid lengths), then let a re-time
+/// chain on every day the agent's shift changed absorb the change. Shifting paid hours between
+/// days — a part-timer trading two short even-day shifts for one long shift on a short-staffed
+/// day — always leaves a hole in the day given up; it pays only when others re-time into it,
+/// which a rebuild alone (judged before anyone adapts) never sees.
+fn move_rebuild_week_chained(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
+    let m = st.m;
+    let w = rng.below(m.weeks[a].len());
+    let saved = st.clear_week(a, w);
+    let wt = m.weeks[a][w];
+    if st.build_week(a, w, rng, 3).is_err() || st.agent_violation(a, m.days).is_some() || !st.budget_ok() {
+        st.clear_week(a, w);
+        st.restore_week(a, w, saved);
+        return false;
+    }
+    let changed: Vec<usize> = (0..wt.ndays).filter(|&i| st.assign[a][wt.first_day + i] != saved[i]).map(|i| wt.first_day + i).collect();
+    if changed.is_empty() {
+        st.clear_week(a, w);
+        st.restore_week(a, w, saved);
+        return false;
+    }
+    let mut chains: Vec<(usize, Vec<(usize, DayShift)>)> = Vec::with_capacity(changed.len());
+    for &d in &changed {
+        let mut chain = Vec::new();
+        extend_chain(st, d, &mut chain, CHAIN_DEPTH, rng);
+        chains.push((d, chain));
+    }
+    let (s0, _) = st.day_slots(wt.first_day);
+    let (_, s1) = st.day_slots(wt.first_day + wt.ndays - 1);
+    if st.stagger_ok(s0, s1) && st.objective() <= st_accept(st, before) {
+        return true;
+    }
+    while let Some((d, chain)) = chains.pop() {
+        undo_chain(st, d, chain);
+    }
+    st.clear_week(a, w);
+    st.restore_week(a, w, saved);
+    false
 }
 
 /// Move one working day of an agent to one of their days off in the same week (same paid
@@ -1415,32 +1476,66 @@ mod tests {
         assert!(chained < single - 1e-6, "chains {chained}, single re-times {single}, start {stuck}");
     }
 
-    /// A chain never leaves the objective worse (without annealing slack), never breaks a hard
-    /// rule, and a rejected chain restores the roster exactly.
+    /// From the same roster, after single re-times are stuck, week rebuilds whose changed days
+    /// are then re-balanced by chains lower the objective further than plain week rebuilds.
     #[test]
-    fn retime_chain_never_worsens_and_keeps_rules() {
-        let (p, m) = built(40, 3);
-        let mut st = State::new(&m, &p.rules);
-        let mut rng = Rng::new(9);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
-        let mut rejected = 0;
-        for round in 0..300 {
-            let a = rng.below(p.agents.len());
-            let before = st.objective();
-            let roster = st.assign.clone();
-            let accepted = move_retime_chain(&mut st, a, &mut rng, before);
-            assert!(st.objective() <= before + 1e-9, "round {round}: {} after {before}", st.objective());
-            if !accepted {
-                rejected += 1;
-                assert!(st.assign == roster, "round {round}: a rejected chain changed the roster");
-                assert!((st.objective() - before).abs() < 1e-6, "round {round}: objective drifted");
+    fn chained_rebuilds_beat_plain_rebuilds() {
+        let (p, m) = built(60, 11);
+        let run = |chained: bool| -> (f64, f64) {
+            let mut st = State::new(&m, &p.rules);
+            let mut rng = Rng::new(3);
+            for a in 0..p.agents.len() {
+                st.build_week(a, 0, &mut rng, 1).expect("week");
             }
-            for b in 0..p.agents.len() {
-                assert_eq!(st.agent_violation(b, m.days), None, "round {round}, agent {b}");
+            retime_descent(&mut st, &mut rng);
+            let stuck = st.objective();
+            for _ in 0..300 {
+                let a = rng.below(p.agents.len());
+                let before = st.objective();
+                if chained {
+                    move_rebuild_week_chained(&mut st, a, &mut rng, before);
+                } else {
+                    move_rebuild_week(&mut st, a, &mut rng, before);
+                }
             }
+            (stuck, st.objective())
+        };
+        let (stuck, plain) = run(false);
+        let (stuck_again, chained) = run(true);
+        assert_eq!(stuck, stuck_again, "the same start");
+        assert!(chained < plain - 1e-6, "chained {chained}, plain {plain}, start {stuck}");
+    }
+
+    /// The compound moves never leave the objective worse (without annealing slack), never
+    /// break a hard rule, and a rejected move restores the roster exactly.
+    #[test]
+    fn compound_moves_never_worsen_and_keep_rules() {
+        type Move = fn(&mut State, usize, &mut Rng, f64) -> bool;
+        let moves: [(&str, Move); 2] = [("re-time chain", move_retime_chain), ("chained week rebuild", move_rebuild_week_chained)];
+        for (name, mv) in moves {
+            let (p, m) = built(40, 3);
+            let mut st = State::new(&m, &p.rules);
+            let mut rng = Rng::new(9);
+            for a in 0..p.agents.len() {
+                st.build_week(a, 0, &mut rng, 1).expect("week");
+            }
+            let mut rejected = 0;
+            for round in 0..300 {
+                let a = rng.below(p.agents.len());
+                let before = st.objective();
+                let roster = st.assign.clone();
+                let accepted = mv(&mut st, a, &mut rng, before);
+                assert!(st.objective() <= before + 1e-9, "{name}, round {round}: {} after {before}", st.objective());
+                if !accepted {
+                    rejected += 1;
+                    assert!(st.assign == roster, "{name}, round {round}: a rejected move changed the roster");
+                    assert!((st.objective() - before).abs() < 1e-6, "{name}, round {round}: objective drifted");
+                }
+                for b in 0..p.agents.len() {
+                    assert_eq!(st.agent_violation(b, m.days), None, "{name}, round {round}, agent {b}");
+                }
+            }
+            assert!(rejected > 0 && rejected < 300, "{name}: {rejected} of 300 rejected");
         }
-        assert!(rejected > 0 && rejected < 300, "{rejected} of 300 chains rejected");
     }
 }
