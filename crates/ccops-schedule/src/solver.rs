@@ -1131,37 +1131,32 @@ fn undo_chain(st: &mut State, d: usize, mut chain: Vec<(usize, DayShift)>) {
 /// day — always leaves a hole in the day given up; it pays only when others re-time into it,
 /// which a rebuild alone (judged before anyone adapts) never sees.
 fn move_rebuild_week_chained(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
-    let m = st.m;
-    let w = rng.below(m.weeks[a].len());
-    let saved = st.clear_week(a, w);
-    let wt = m.weeks[a][w];
-    if st.build_week(a, w, rng, 3).is_err() || st.agent_violation(a, m.days).is_some() || !st.budget_ok() {
-        st.clear_week(a, w);
-        st.restore_week(a, w, saved);
+    chained(st, a, rng, before, move_rebuild_week)
+}
+
+/// Make the legal move `inner` whatever it costs, run a re-time chain on every day where agent
+/// `a`'s shift changed, and keep the lot if the objective is good enough; else undo all of it.
+fn chained(st: &mut State, a: usize, rng: &mut Rng, before: f64, inner: fn(&mut State, usize, &mut Rng, f64) -> bool) -> bool {
+    let saved = st.assign[a].clone();
+    if !inner(st, a, rng, f64::INFINITY) {
         return false;
     }
-    let changed: Vec<usize> = (0..wt.ndays).filter(|&i| st.assign[a][wt.first_day + i] != saved[i]).map(|i| wt.first_day + i).collect();
-    if changed.is_empty() {
-        st.clear_week(a, w);
-        st.restore_week(a, w, saved);
-        return false;
-    }
+    let changed: Vec<usize> = (0..st.m.days).filter(|&d| st.assign[a][d] != saved[d]).collect();
     let mut chains: Vec<(usize, Vec<(usize, DayShift)>)> = Vec::with_capacity(changed.len());
     for &d in &changed {
         let mut chain = Vec::new();
         extend_chain(st, d, &mut chain, CHAIN_DEPTH, rng);
         chains.push((d, chain));
     }
-    let (s0, _) = st.day_slots(wt.first_day);
-    let (_, s1) = st.day_slots(wt.first_day + wt.ndays - 1);
-    if st.stagger_ok(s0, s1) && st.objective() <= st_accept(st, before) {
+    if !changed.is_empty() && st.objective() <= st_accept(st, before) {
         return true;
     }
     while let Some((d, chain)) = chains.pop() {
         undo_chain(st, d, chain);
     }
-    st.clear_week(a, w);
-    st.restore_week(a, w, saved);
+    for d in changed {
+        st.set_day(a, d, saved[d].clone());
+    }
     false
 }
 
