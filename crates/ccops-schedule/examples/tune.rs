@@ -1,6 +1,9 @@
 //! Quick quality probe on a generated instance: `cargo run --release -p ccops-schedule --example
-//! tune -- AGENTS WEEKS SECONDS [MAX_MOVES]`. Prints the progress of the objective against the LP bound.
-
+//! tune -- AGENTS WEEKS SECONDS [MAX_MOVES]`. Prints the progress of the objective against the
+//! LP bound, then where the roster is short and over by day and hour. `MAX_MOVES` 0 shows the
+//! construction alone. Environment: `TUNE_FIXED=1` also solves the LP with the roster's shifts
+//! per (skill group, day, paid length) fixed; `TUNE_REST`, `TUNE_GAP`, `TUNE_FRAC` override the
+//! minimum rest (minutes), the gap between breaks (minutes) and the largest on-break share.
 use ccops_schedule::generate::generate;
 use ccops_schedule::{SolveOptions, check, solve};
 use std::time::Instant;
