@@ -132,7 +132,40 @@ fn main() {
             *counts.entry((m.agent_group[idx[a.as_str()]], d, paid)).or_default() += 1.0;
         }
         let r = ccops_schedule::lp::under_bound_with(&m, &p.rules, 120.0, Some(&counts));
-        println!("LP with the roster's day counts fixed: {:?}", r.map(|r| r.under_bound_hours));
+        println!("LP with the roster's day counts fixed: {:?}", r.as_ref().map(|r| r.under_bound_hours));
+        // Its full-shift starts by hour (as "starts by hour" above) and agents at work minus
+        // required per day and hour (as "at work - required" above).
+        if let Some(r) = r {
+            let mut st = vec![0.0; 24];
+            let mut net = vec![vec![0.0; 24]; m.days];
+            for g in &r.mix {
+                for (d, day) in g.iter().enumerate() {
+                    for (ci, x) in day.iter().enumerate() {
+                        let c = &m.cands[d][ci];
+                        let tod = c.start - d as i32 * 1440;
+                        if c.paid >= 400 {
+                            st[(tod / 60) as usize % 24] += x;
+                        }
+                        for t in (c.start / 15)..((c.start + c.len) / 15) {
+                            if let Some(row) = net.get_mut((t / 96) as usize) {
+                                row[((t % 96) / 4) as usize] += x / 4.0;
+                            }
+                        }
+                    }
+                }
+            }
+            for (d, row) in net.iter_mut().enumerate() {
+                for t in 0..96 {
+                    row[t / 4] -= (0..3).map(|q| m.required[q][d * 96 + t]).sum::<f64>() / 4.0;
+                }
+            }
+            let cells: Vec<String> = st[5..20].iter().map(|x| format!("{x:.0}")).collect();
+            println!("fixed LP full starts by hour 05..19: {}", cells.join(" "));
+            for (d, row) in net.iter().enumerate().take(7) {
+                let cells: Vec<String> = row[6..23].iter().map(|x| format!("{x:6.1}")).collect();
+                println!("fixed LP at work - required, day {d} h06..22: {}", cells.join(""));
+            }
+        }
     }
     for v in rep.violations.iter().take(5) {
         println!("  {v:?}");
