@@ -93,7 +93,7 @@ fn main() {
         e.0 = e.0.min(s.start);
         e.1 = e.1.max(s.end);
     }
-    let mut starts = vec![(0u32, 0u32); 24];
+    let mut starts = [(0u32, 0u32); 24];
     for (s, e) in first.values() {
         use chrono::Timelike;
         let long = (*e - *s).num_minutes() > 360;
@@ -136,7 +136,7 @@ fn main() {
         // Its full-shift starts by hour (as "starts by hour" above) and agents at work minus
         // required per day and hour (as "at work - required" above).
         if let Some(r) = r {
-            let mut st = vec![0.0; 24];
+            let mut st = [0.0; 24];
             let mut net = vec![vec![0.0; 24]; m.days];
             for g in &r.mix {
                 for (d, day) in g.iter().enumerate() {
