@@ -124,13 +124,7 @@ fn main() {
     // under-staffing those day counts allow.
     if std::env::var("TUNE_FIXED").is_ok() {
         let m = ccops_schedule::model::Model::compile(&p).expect("model");
-        let idx: std::collections::HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
-        let mut counts: ccops_schedule::lp::DayCounts = Default::default();
-        for ((a, _), (s, e)) in &first {
-            let d = (*s - p.requirements.start).num_days() as usize;
-            let paid = if (*e - *s).num_minutes() > 360 { 480 } else { 240 };
-            *counts.entry((m.agent_group[idx[a.as_str()]], d, paid)).or_default() += 1.0;
-        }
+        let counts = ccops_schedule::roster_day_counts(&p, &sol.roster).expect("counts");
         let r = ccops_schedule::lp::under_bound_with(&m, &p.rules, 120.0, Some(&counts));
         println!("LP with the roster's day counts fixed: {:?}", r.as_ref().map(|r| r.under_bound_hours));
         // Its full-shift starts by hour (as "starts by hour" above) and agents at work minus

@@ -35,7 +35,7 @@ mod solver;
 pub use check::{CheckReport, Coverage, IntervalCoverage, Violation, check};
 pub use model::{Agent, Problem, Requirements, Segment};
 pub use rules::Rules;
-pub use solver::{Progress, SoftStats, Solution, SolveOptions, solve};
+pub use solver::{Progress, SoftStats, Solution, SolveOptions, roster_day_counts, solve};
 
 /// Errors of the scheduling engine.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -476,20 +476,8 @@ mod tests {
         let m = Model::compile(&p).expect("model");
         let opts = crate::SolveOptions { max_moves: 20_000, ..Default::default() };
         let sol = crate::solve(&p, &opts, &mut |_| true).expect("roster");
-        let idx: HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
-        // Each (agent, day)'s first segment start and last segment end.
-        let mut span: HashMap<(&str, usize), (i64, i64)> = HashMap::new();
-        for s in &sol.roster {
-            let (a, b) = ((s.start - p.requirements.start).num_minutes(), (s.end - p.requirements.start).num_minutes());
-            let e = span.entry((s.agent_id.as_str(), (a / 1440) as usize)).or_insert((a, b));
-            *e = (e.0.min(a), e.1.max(b));
-        }
-        let mut counts = DayCounts::new();
-        for ((id, d), (a, b)) in span {
-            // Generated rules: 8.5-hour shifts pay 480 minutes, 4-hour ones 240.
-            let paid = if b - a > 360 { 480 } else { 240 };
-            *counts.entry((m.agent_group[idx[id]], d, paid)).or_default() += 1.0;
-        }
+        let counts = crate::solver::roster_day_counts(&p, &sol.roster).expect("counts");
+        assert_eq!(counts.values().sum::<f64>() as usize, sol.shifts, "every shift counted");
         let plain = under_bound(&m, &p.rules, 60.0).expect("plain LP optimal").under_bound_hours;
         let fixed = under_bound_with(&m, &p.rules, 60.0, Some(&counts)).expect("fixed LP optimal").under_bound_hours;
         assert!(plain <= fixed + 1e-4, "plain {plain} > fixed {fixed}");

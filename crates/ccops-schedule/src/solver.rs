@@ -988,7 +988,7 @@ pub fn solve(
 fn move_retime(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool {
     let d = rng.below(st.m.days);
     let Some(old) = retime(st, a, d, rng, false) else { return false };
-    if st.objective() <= before + st.slack + 1e-9 {
+    if st.objective() <= accept_limit(st, before) {
         return true;
     }
     st.set_day(a, d, Some(old));
@@ -1063,15 +1063,15 @@ fn retime_chain(st: &mut State, a: usize, rng: &mut Rng, before: f64, depth: usi
     let Some(first) = retime(st, a, d, rng, true) else { return 0 };
     let mut chain: Vec<(usize, DayShift)> = vec![(a, first)];
     let best = extend_chain(st, d, &mut chain, depth, rng);
-    if best <= st_accept(st, before) {
+    if best <= accept_limit(st, before) {
         return chain.len();
     }
     undo_chain(st, d, chain);
     0
 }
 
-/// The highest objective a move may leave and still be accepted.
-fn st_accept(st: &State, before: f64) -> f64 {
+/// The highest objective a move may leave and still be accepted (annealing slack included).
+fn accept_limit(st: &State, before: f64) -> f64 {
     before + st.slack + 1e-9
 }
 
@@ -1148,7 +1148,7 @@ fn chained(st: &mut State, a: usize, rng: &mut Rng, before: f64, inner: fn(&mut 
         extend_chain(st, d, &mut chain, CHAIN_DEPTH, rng);
         chains.push((d, chain));
     }
-    if !changed.is_empty() && st.objective() <= st_accept(st, before) {
+    if !changed.is_empty() && st.objective() <= accept_limit(st, before) {
         return true;
     }
     while let Some((d, chain)) = chains.pop() {
@@ -1192,7 +1192,7 @@ fn move_shift_day(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bool 
         st.set_day(a, d2, Some(DayShift { cand: ci as u32, breaks: br }));
         let (t0, _) = st.day_slots(d1.min(d2));
         let (_, t1) = st.day_slots(d1.max(d2));
-        if st.agent_violation(a, m.days).is_none() && st.stagger_ok(t0, t1) && st.budget_ok() && st.objective() <= before + st.slack + 1e-9 {
+        if st.agent_violation(a, m.days).is_none() && st.stagger_ok(t0, t1) && st.budget_ok() && st.objective() <= accept_limit(st, before) {
             return true;
         }
         st.set_day(a, d2, None);
@@ -1225,7 +1225,7 @@ fn move_swap_agents(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> boo
         && st.agent_violation(b, m.days).is_none()
         && st.stagger_ok(s0, s1)
         && st.budget_ok();
-    if ok && st.objective() <= before + st.slack + 1e-9 {
+    if ok && st.objective() <= accept_limit(st, before) {
         return true;
     }
     st.set_day(a, d, sa);
@@ -1246,7 +1246,7 @@ fn move_rebuild_week(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     let wt = m.weeks[a][w];
     let (s0, _) = st.day_slots(wt.first_day);
     let (_, s1) = st.day_slots(wt.first_day + wt.ndays - 1);
-    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + st.slack + 1e-9 {
+    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= accept_limit(st, before) {
         return true;
     }
     st.clear_week(a, w);
@@ -1276,7 +1276,7 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     let wt = m.weeks[a][w0];
     let (s0, _) = st.day_slots(wt.first_day);
     let s1 = m.nslots;
-    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= before + st.slack + 1e-9 {
+    if built && st.agent_violation(a, m.days).is_none() && st.stagger_ok(s0, s1) && st.budget_ok() && st.objective() <= accept_limit(st, before) {
         return true;
     }
     for w in w0..nw {
@@ -1289,6 +1289,24 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
 }
 
 /// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
+/// Shifts per (skill group, day, paid minutes) of `roster`, for [`lp::under_bound_with`]: each
+/// agent-day's shift is matched to its candidate (start and length) for the paid minutes.
+/// Shifts that match no candidate (a roster built under other rules) are left out.
+pub fn roster_day_counts(problem: &Problem, roster: &[Segment]) -> Result<lp::DayCounts, ScheduleError> {
+    let m = Model::compile(problem)?;
+    let mut counts = lp::DayCounts::new();
+    for (a, days) in existing_days(&m, problem, roster).into_iter().enumerate() {
+        for (d, day) in days.into_iter().enumerate() {
+            if let Some((s, l)) = day
+                && let Some(c) = m.cands[d].iter().find(|c| c.start == s && c.len == l)
+            {
+                *counts.entry((m.agent_group[a], d, c.paid)).or_default() += 1.0;
+            }
+        }
+    }
+    Ok(counts)
+}
+
 fn existing_days(m: &Model, p: &Problem, ex: &[Segment]) -> Vec<Vec<Option<(i32, i32)>>> {
     let idx: std::collections::HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
     let mut out = vec![vec![None; m.days]; p.agents.len()];
@@ -1445,25 +1463,33 @@ mod tests {
         }
     }
 
+    /// Build every agent's week, re-time until single re-times are stuck, then make `rounds`
+    /// draws of `mv`; returns the objective when stuck and at the end.
+    fn from_stuck(p: &crate::model::Problem, m: &Model, seed: u64, rounds: usize, mut mv: impl FnMut(&mut State, usize, &mut Rng, f64)) -> (f64, f64) {
+        let mut st = State::new(m, &p.rules);
+        let mut rng = Rng::new(seed);
+        for a in 0..p.agents.len() {
+            st.build_week(a, 0, &mut rng, 1).expect("week");
+        }
+        retime_descent(&mut st, &mut rng);
+        let stuck = st.objective();
+        for _ in 0..rounds {
+            let a = rng.below(p.agents.len());
+            let before = st.objective();
+            mv(&mut st, a, &mut rng, before);
+        }
+        (stuck, st.objective())
+    }
+
     /// From a roster where single re-times are stuck, chains of re-times lower the objective
     /// further than the same number of one-link "chains" (single forced re-times) do.
     #[test]
     fn retime_chain_improves_where_single_retimes_are_stuck() {
         let (p, m) = built(60, 7);
-        let run = |depth: usize| -> (f64, f64) {
-            let mut st = State::new(&m, &p.rules);
-            let mut rng = Rng::new(5);
-            for a in 0..p.agents.len() {
-                st.build_week(a, 0, &mut rng, 1).expect("week");
-            }
-            retime_descent(&mut st, &mut rng);
-            let stuck = st.objective();
-            for _ in 0..400 {
-                let a = rng.below(p.agents.len());
-                let before = st.objective();
-                retime_chain(&mut st, a, &mut rng, before, depth);
-            }
-            (stuck, st.objective())
+        let run = |depth: usize| {
+            from_stuck(&p, &m, 5, 400, |st, a, rng, before| {
+                retime_chain(st, a, rng, before, depth);
+            })
         };
         let (stuck, single) = run(1);
         let (stuck_again, chained) = run(CHAIN_DEPTH);
@@ -1476,27 +1502,12 @@ mod tests {
     #[test]
     fn chained_rebuilds_beat_plain_rebuilds() {
         let (p, m) = built(60, 11);
-        let run = |chained: bool| -> (f64, f64) {
-            let mut st = State::new(&m, &p.rules);
-            let mut rng = Rng::new(3);
-            for a in 0..p.agents.len() {
-                st.build_week(a, 0, &mut rng, 1).expect("week");
-            }
-            retime_descent(&mut st, &mut rng);
-            let stuck = st.objective();
-            for _ in 0..300 {
-                let a = rng.below(p.agents.len());
-                let before = st.objective();
-                if chained {
-                    move_rebuild_week_chained(&mut st, a, &mut rng, before);
-                } else {
-                    move_rebuild_week(&mut st, a, &mut rng, before);
-                }
-            }
-            (stuck, st.objective())
-        };
-        let (stuck, plain) = run(false);
-        let (stuck_again, chained) = run(true);
+        let (stuck, plain) = from_stuck(&p, &m, 3, 300, |st, a, rng, before| {
+            move_rebuild_week(st, a, rng, before);
+        });
+        let (stuck_again, chained) = from_stuck(&p, &m, 3, 300, |st, a, rng, before| {
+            move_rebuild_week_chained(st, a, rng, before);
+        });
         assert_eq!(stuck, stuck_again, "the same start");
         assert!(chained < plain - 1e-6, "chained {chained}, plain {plain}, start {stuck}");
     }
