@@ -3,7 +3,9 @@
 //! LP bound, then where the roster is short and over by day and hour. `MAX_MOVES` 0 shows the
 //! construction alone. Environment: `TUNE_FIXED=1` also solves the LP with the roster's shifts
 //! per (skill group, day, paid length) fixed; `TUNE_REST`, `TUNE_GAP`, `TUNE_FRAC` override the
-//! minimum rest (minutes), the gap between breaks (minutes) and the largest on-break share.
+//! minimum rest (minutes), the gap between breaks (minutes) and the largest on-break share;
+//! `TUNE_NO_DAYMIP=1` turns the day-MIP re-planning off; `TUNE_DAYMIP=SECONDS` solves each day's
+//! MIP with the roster's shift counts and prints it beside the roster's under-staffing.
 use ccops_schedule::generate::generate;
 use ccops_schedule::{SolveOptions, check, solve};
 use std::time::Instant;
@@ -21,7 +23,8 @@ fn main() {
     let mut last = 0.0;
     // Optional 4th argument: stop the search after this many moves (0 = the construction alone).
     let max_moves = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
-    let opts = SolveOptions { max_moves, lp_time_limit_s: secs * 0.4, time_limit_s: Some(secs), ..Default::default() };
+    let day_mip = std::env::var("TUNE_NO_DAYMIP").is_err();
+    let opts = SolveOptions { max_moves, lp_time_limit_s: secs * 0.6, time_limit_s: Some(secs), day_mip, ..Default::default() };
     let sol = solve(&p, &opts, &mut |pr| {
         let t = t0.elapsed().as_secs_f64();
         if t - last > 1.0 || pr.phase != "search" {
@@ -122,6 +125,25 @@ fn main() {
     println!("agents {} (days, span minutes) -> count: {hist:?}", per_agent.len());
     // The LP with this roster's shifts per (group, day, paid length) fixed: the least
     // under-staffing those day counts allow.
+    if let Some(secs) = std::env::var("TUNE_DAYMIP").ok().and_then(|v| v.parse::<f64>().ok()) {
+        let m = ccops_schedule::model::Model::compile(&p).expect("model");
+        let counts = ccops_schedule::roster_day_counts(&p, &sol.roster).expect("counts");
+        let mut under = vec![0.0; p.requirements.days];
+        if let Some(c) = &rep.coverage {
+            for iv in &c.intervals {
+                let d = ((iv.interval_start - p.requirements.start).num_minutes() / 1440) as usize;
+                under[d] += (-iv.diff).max(0.0) / 4.0;
+            }
+        }
+        for d in 0..m.days {
+            let day: std::collections::HashMap<(usize, i32), f64> =
+                counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid), n)).collect();
+            let t = Instant::now();
+            let lp = ccops_schedule::lp::day_mix(&m, d, &day, 60.0, false).map(|x| x.bound_hours);
+            let mip = ccops_schedule::lp::day_mix(&m, d, &day, secs, true).map(|x| (x.bound_hours, x.found_hours));
+            println!("day {d}: roster under {:.2}, day LP {:?}, day MIP (bound, found) {:?} in {:.1} s", under[d], lp, mip, t.elapsed().as_secs_f64());
+        }
+    }
     if std::env::var("TUNE_FIXED").is_ok() {
         let m = ccops_schedule::model::Model::compile(&p).expect("model");
         let counts = ccops_schedule::roster_day_counts(&p, &sol.roster).expect("counts");

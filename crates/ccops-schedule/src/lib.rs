@@ -16,11 +16,12 @@
 //! - [`generate`] — seeded benchmark / demo instances.
 //!
 //! Method (ALGORITHMS.md §9–§10): the LP relaxation of a tour-scheduling model aggregated by
-//! skill group (shift columns per day, Aykin-style break variables, a per-interval flow from
+//! skill group (shift columns per day, break-start variables, a per-interval flow from
 //! groups to queues) gives a valid lower bound on under-staffed agent-hours. The roster itself
 //! is built agent-week by agent-week against marginal coverage gains (days-off pattern
 //! enumeration + a paid-minutes DP), then improved by local search whose moves keep every hard
-//! rule satisfied (re-time a day, swap two agents' days, rebuild one agent-week).
+//! rule satisfied (re-time a day, swap two agents' days, rebuild one agent-week), while a worker
+//! thread re-plans whole days from day MIPs ([`lp::day_mix`]) that the search applies.
 
 pub mod assign;
 pub mod check;

@@ -4,9 +4,8 @@
 //! with the same contract and availability in a week): `y[k,p]` agents of k working day pattern
 //! p; `x[k,d,c]` agents of k working candidate shift c on day d, as many on day d as the
 //! patterns that include it, with their paid minutes within the class's Σ contract ± tolerance;
-//! Aykin-style break variables `b[g,d,t]` (agents of g whose day-d shift is on a break in
-//! interval t: their total equals the break intervals of the chosen shifts, and in each
-//! interval at most the agents whose break windows cover it); and a flow `z[g,q,t]` of present
+//! break-start variables `s[g,d,t]` (agents of g whose day-d shift starts a break in interval
+//! t: as many as the chosen shifts, each inside its own window; see `add_breaks`); and a flow `z[g,q,t]` of present
 //! agents to the queues they are skilled for. Per group and day at most the agents available,
 //! per group and week at most Σ (days − days off) working days. Every legal roster maps to a
 //! feasible point with the same shortfall, so the LP optimum is a valid lower bound.
@@ -56,6 +55,10 @@ pub type DayCounts = HashMap<(usize, usize, i32), f64>;
 /// the least under-staffing any roster with those day counts can have — a probe of whether a
 /// roster loses in which days its agents work or in the shifts it gives them on those days.
 pub fn under_bound_with(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&DayCounts>) -> Option<LpResult> {
+    bound_by_blocks(m, rules, time_limit_s, fixed)
+}
+
+fn bound_by_blocks(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&DayCounts>) -> Option<LpResult> {
     let blocks = week_blocks(m);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -162,21 +165,32 @@ fn week_classes(m: &Model, rules: &Rules, members: &[usize], w: usize) -> Vec<We
 
 /// The breaks of one (group, day) in the LP, with the entries each candidate shift's column
 /// needs. Per break `k` of each template (all that template's shifts have their k-th break in a
-/// window at the same offset from their start): `b[t]` agents on that break in slot t, and its
-/// running total `P[t]`. Rows:
-/// - total: `P[last] = ℓ · Σ x_c` (ℓ = the break's slots);
-/// - window: `b[t] ≤ Σ x_c` over shifts whose window covers t;
-/// - forward: `P[t] ≥ ℓ · Σ x_c` over shifts whose window ends by t (their break is over);
-/// - backward: `P[t−1] ≤ ℓ · Σ x_c` over shifts whose window starts before t (no one else
-///   can have been on this break yet).
+/// window at the same offset from their start): `s[t]` agents starting that break in slot t
+/// (on break in slots t .. t + ℓ), and its running total `P[t]`. Rows:
+/// - total: `P[last] = Σ x_c`;
+/// - window: `s[t] ≤ Σ x_c` over shifts whose break may start in t;
+/// - forward: `P[t] ≥ Σ x_c` over shifts whose latest break start is by t;
+/// - backward: `P[t−1] ≤ Σ x_c` over shifts whose earliest break start is before t.
 ///
-/// Every legal roster satisfies them, so the LP stays a relaxation; unlike one pool of break
-/// time per day, they keep each lunch inside its own shift's lunch window (otherwise the LP moves
-/// every break to the quiet afternoon and its bound is far too low). Forward/backward rows are
+/// Every legal roster satisfies them, so the LP stays a relaxation; they keep each lunch inside
+/// its own shift's window (one pool of break time per day lets the LP move every break to the
+/// quiet afternoon), and whole: counting starts rather than agents on break keeps a 30-minute
+/// lunch in two consecutive slots — counting occupancy let the LP split it. The windows are the
+/// same offsets from every start, so sorted shifts take sorted break starts: the counts of an
+/// integer solution are realisable break by break (see [`DayMix`]). Forward/backward rows are
 /// only needed where their right-hand side changes; the running total is monotone in between.
-fn add_breaks(pb: &mut ColProblem, ncols: &mut usize, cands: &[crate::model::Cand], slot: i32, cap: impl Fn(usize) -> Option<Row>) -> Vec<Vec<(Row, f64)>> {
+#[allow(clippy::too_many_arguments)]
+fn add_breaks(
+    pb: &mut ColProblem,
+    ncols: &mut usize,
+    cands: &[crate::model::Cand],
+    slot: i32,
+    integral: bool,
+    cap: impl Fn(usize) -> Option<Row>,
+    mut bcols: Option<&mut Vec<(usize, usize, usize, usize)>>,
+) -> Vec<Vec<(Row, f64)>> {
     let mut per_cand: Vec<Vec<(Row, f64)>> = vec![Vec::new(); cands.len()];
-    // (template, k) → [(candidate, window start slot, window end slot (exclusive), ℓ)]
+    // (template, k) → [(candidate, earliest start slot, latest start slot, ℓ)]
     let mut keys: std::collections::BTreeMap<(usize, usize), Vec<(usize, usize, usize, usize)>> = Default::default();
     for (ci, c) in cands.iter().enumerate() {
         for (k, b) in c.breaks.iter().enumerate() {
@@ -184,32 +198,34 @@ fn add_breaks(pb: &mut ColProblem, ncols: &mut usize, cands: &[crate::model::Can
             if len == 0 {
                 continue;
             }
-            let ws = ((c.start + b.earliest) / slot) as usize;
-            let we = ((c.start + b.latest + b.length) / slot) as usize;
-            keys.entry((c.template, k)).or_default().push((ci, ws, we.max(ws + len), len));
+            let ss = ((c.start + b.earliest) / slot) as usize;
+            let se = ((c.start + b.latest) / slot) as usize;
+            keys.entry((c.template, k)).or_default().push((ci, ss, se.max(ss), len));
         }
     }
-    for list in keys.values() {
+    for (&(template, k), list) in &keys {
         let t0 = list.iter().map(|e| e.1).min().unwrap_or(0);
-        let t1 = list.iter().map(|e| e.2).max().unwrap_or(0);
+        let t1 = list.iter().map(|e| e.2).max().unwrap_or(0) + 1;
+        let len = list.first().map_or(1, |e| e.3);
         let link: Vec<Row> = (t0..t1).map(|_| pb.add_row(0.0..=0.0)).collect();
         let window: Vec<Row> = (t0..t1).map(|_| pb.add_row(..=0.0)).collect();
         let total = pb.add_row(0.0..=0.0);
         let mut fwd: std::collections::BTreeMap<usize, Row> = Default::default();
         let mut bwd: std::collections::BTreeMap<usize, Row> = Default::default();
-        for &(_, ws, we, _) in list {
-            fwd.entry(we - 1).or_insert_with(|| pb.add_row(0.0..));
-            if ws > t0 {
-                bwd.entry(ws).or_insert_with(|| pb.add_row(0.0..));
+        for &(_, ss, se, _) in list {
+            fwd.entry(se).or_insert_with(|| pb.add_row(0.0..));
+            if ss > t0 {
+                bwd.entry(ss).or_insert_with(|| pb.add_row(0.0..));
             }
         }
         for t in t0..t1 {
             let i = t - t0;
             let mut e = vec![(link[i], 1.0), (window[i], 1.0)];
-            if let Some(cr) = cap(t) {
-                e.push((cr, 1.0));
+            e.extend((t..t + len).filter_map(&cap).map(|cr| (cr, 1.0)));
+            if let Some(b) = bcols.as_deref_mut() {
+                b.push((template, k, t, *ncols));
             }
-            pb.add_column(0.0, 0.0.., e);
+            pb.add_column_with_integrality(0.0, 0.0.., e, integral);
             let mut e = vec![(link[i], -1.0)];
             if t + 1 < t1 {
                 e.push((link[i + 1], 1.0));
@@ -226,13 +242,12 @@ fn add_breaks(pb: &mut ColProblem, ncols: &mut usize, cands: &[crate::model::Can
             pb.add_column(0.0, 0.0.., e);
             *ncols += 2;
         }
-        for &(ci, ws, we, len) in list {
-            let l = len as f64;
+        for &(ci, ss, se, _) in list {
             let e = &mut per_cand[ci];
-            e.extend((ws..we).map(|t| (window[t - t0], -1.0)));
-            e.extend(fwd.range(we - 1..).map(|(_, &r)| (r, -l)));
-            e.extend(bwd.range(ws + 1..).map(|(_, &r)| (r, l)));
-            e.push((total, -l));
+            e.extend((ss..=se).map(|t| (window[t - t0], -1.0)));
+            e.extend(fwd.range(se..).map(|(_, &r)| (r, -1.0)));
+            e.extend(bwd.range(ss + 1..).map(|(_, &r)| (r, 1.0)));
+            e.push((total, -1.0));
         }
     }
     per_cand
@@ -351,7 +366,7 @@ fn under_bound_days(
         for d in d0..d1 {
             let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
             let day_row = pb.add_row(..=avail as f64);
-            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, |t| cap.get(&(g, t)).copied());
+            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, false, |t| cap.get(&(g, t)).copied(), None);
             let per_cand = m.cands[d]
                 .iter()
                 .zip(brk)
@@ -460,6 +475,120 @@ fn under_bound_days(
         mix,
         patterns,
     })
+}
+
+/// A day's shift mix from [`day_mix`].
+#[derive(Debug, Clone)]
+pub struct DayMix {
+    /// Proven lower bound on the day's under-staffed agent-hours with these counts.
+    pub bound_hours: f64,
+    /// Under-staffed agent-hours of `shifts` (integer mode: None if no integer point was found).
+    pub found_hours: Option<f64>,
+    /// (group, candidate of the day, how many agents), rounded to whole agents.
+    pub shifts: Vec<(usize, usize, u32)>,
+    /// (group, template, break number k, slot, how many agents start their k-th break there).
+    pub breaks: Vec<(usize, usize, usize, usize, u32)>,
+}
+
+/// One day `d` with the shifts per (skill group, paid minutes) given: the least under-staffed
+/// agent-hours of that day over start times and breaks (rest, stagger and gaps not modelled).
+/// `integral` makes shift and break counts integer (a MIP, HiGHS, within the limit).
+pub fn day_mix(m: &Model, d: usize, counts: &HashMap<(usize, i32), f64>, time_limit_s: f64, integral: bool) -> Option<DayMix> {
+    let (ng, nq) = (m.group_mask.len(), m.queues.len());
+    let slot = m.slot;
+    let per_day = (1440 / slot) as usize;
+    let (t_lo, ns) = (d * per_day, ((d + 1) * per_day).min(m.nslots));
+    let h = m.slot_hours();
+    let mut pb = ColProblem::default();
+    let mut ncols = 0usize;
+    let mut cap: HashMap<(usize, usize), Row> = HashMap::new();
+    let mut cov: HashMap<(usize, usize), Row> = HashMap::new();
+    let mut xcol: Vec<(usize, usize, usize)> = Vec::new();
+    let mut bcols: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    let mut total_required = 0.0;
+    for q in 0..nq {
+        for t in t_lo..ns {
+            if m.required[q][t] > 0.0 {
+                cov.insert((q, t), pb.add_row(..=m.required[q][t]));
+                total_required += m.required[q][t] * h;
+            }
+        }
+    }
+    for g in 0..ng {
+        for t in t_lo..ns {
+            if (0..nq).any(|q| m.group_mask[g] & (1 << q) != 0 && m.required[q][t] > 0.0) {
+                cap.insert((g, t), pb.add_row(..=0.0));
+            }
+        }
+        let mut rows: HashMap<i32, Row> = HashMap::new();
+        for (&(cg, paid), &n) in counts {
+            if cg == g {
+                rows.insert(paid, pb.add_row(n..=n));
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let mut bc = Vec::new();
+        let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, integral, |t| cap.get(&(g, t)).copied(), Some(&mut bc));
+        bcols.extend(bc.into_iter().map(|(tpl, k, t, col)| (g, tpl, k, t, col)));
+        for (ci, (c, brk_entries)) in m.cands[d].iter().zip(brk).enumerate() {
+            let Some(&r) = rows.get(&c.paid) else { continue };
+            let t0 = (c.start / slot) as usize;
+            let t1 = (((c.start + c.len) / slot) as usize).min(ns);
+            let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
+            entries.push((r, 1.0));
+            entries.extend(brk_entries);
+            xcol.push((g, ci, ncols));
+            pb.add_column_with_integrality(0.0, 0.0.., entries, integral);
+            ncols += 1;
+        }
+        for t in t_lo..ns {
+            let Some(&cr) = cap.get(&(g, t)) else { continue };
+            for q in 0..nq {
+                if m.group_mask[g] & (1 << q) != 0
+                    && let Some(&qr) = cov.get(&(q, t))
+                {
+                    pb.add_column(-h, 0.0.., [(cr, 1.0), (qr, 1.0)]);
+                    ncols += 1;
+                }
+            }
+        }
+    }
+    let mut model = pb.optimise(Sense::Minimise);
+    model.make_quiet();
+    model.set_option("time_limit", time_limit_s.max(0.1));
+    // It runs beside the roster search: one core.
+    model.set_option("threads", 1);
+    let solved = model.try_solve().ok()?;
+    let (bound, found) = if integral {
+        let dual = solved.double_info_value(c"mip_dual_bound").ok().filter(|x| x.is_finite())?;
+        let primal = (solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible).then(|| total_required + solved.objective_value());
+        (total_required + dual, primal)
+    } else {
+        if solved.status() != HighsModelStatus::Optimal {
+            return None;
+        }
+        let v = total_required + solved.objective_value();
+        (v, Some(v))
+    };
+    let sol = solved.get_solution();
+    let cols = sol.columns();
+    let shifts = xcol
+        .iter()
+        .filter_map(|&(g, ci, col)| {
+            let n = cols.get(col).copied().unwrap_or(0.0).round();
+            (n >= 1.0).then_some((g, ci, n as u32))
+        })
+        .collect();
+    let breaks = bcols
+        .iter()
+        .filter_map(|&(g, tpl, k, t, col)| {
+            let n = cols.get(col).copied().unwrap_or(0.0).round();
+            (n >= 1.0).then_some((g, tpl, k, t, n as u32))
+        })
+        .collect();
+    Some(DayMix { bound_hours: (bound - 1e-6 * bound.abs().max(1.0)).max(0.0), found_hours: found, shifts, breaks })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ScheduleError;
 use crate::coverage::slot_cover;
 use crate::lp;
+use std::collections::HashMap;
 use crate::model::{Cand, Model, Problem, Segment};
 
 /// Knobs of [`solve`]. Time limits are the caller's business (stop via the progress callback).
@@ -25,11 +26,20 @@ pub struct SolveOptions {
     /// linearly to nothing at 90 % of the budget (the best roster seen is returned). Without it
     /// the search is a plain descent (only moves that do not worsen the objective).
     pub time_limit_s: Option<f64>,
+    /// With a time limit: re-plan whole days from day MIPs (HiGHS, one worker thread) beside
+    /// the search. A day MIP in flight when the search stops is waited for (at most
+    /// `DAY_MIP_SECONDS`, and never past the limit by design).
+    #[serde(default = "default_day_mip")]
+    pub day_mip: bool,
+}
+
+fn default_day_mip() -> bool {
+    true
 }
 
 impl Default for SolveOptions {
     fn default() -> Self {
-        SolveOptions { max_moves: 2_000_000, lower_bound: true, lp_time_limit_s: 30.0, seed: 1, time_limit_s: None }
+        SolveOptions { max_moves: 2_000_000, lower_bound: true, lp_time_limit_s: 30.0, seed: 1, time_limit_s: None, day_mip: true }
     }
 }
 
@@ -931,47 +941,57 @@ pub fn solve(
     let search_start = std::time::Instant::now();
     // Annealing may leave the best roster behind: keep a copy of it.
     let mut best = (st.objective(), if annealing { st.assign.clone() } else { Vec::new() });
-    'search: while moves < opts.max_moves && na > 0 {
-        for _ in 0..200 {
-            moves += 1;
-            let before = st.objective();
-            let a = rng.below(na);
-            st.slack = if temp > 0.0 { -temp * (1.0 - rng.unit()).ln() } else { 0.0 };
-            let kind = rng.below(10);
-            let accepted = match kind {
-                0 => match rng.below(3) {
-                    0 => move_rebuild_tail(&mut st, a, &mut rng, before),
-                    1 => move_rebuild_week(&mut st, a, &mut rng, before),
-                    _ => move_rebuild_week_chained(&mut st, a, &mut rng, before),
-                },
-                1..=2 => move_shift_day(&mut st, a, &mut rng, before),
-                3..=5 => move_retime(&mut st, a, &mut rng, before),
-                6 if rng.below(CHAIN_EVERY) == 0 => move_retime_chain(&mut st, a, &mut rng, before),
-                6 => move_retime(&mut st, a, &mut rng, before),
-                _ => move_swap_agents(&mut st, a, &mut rng, before),
-            };
-            let _ = accepted;
-        }
-        st.slack = 0.0;
-        if annealing {
-            let frac = search_start.elapsed().as_secs_f64() / anneal_seconds;
-            temp = temp0 * (1.0 - frac).max(0.0);
-            if st.objective() < best.0 - 1e-9 {
-                best = (st.objective(), st.assign.clone());
+    // Day re-planning (see [`apply_day_mix`]) runs beside the search when there is a time
+    // limit: a worker thread solves one day's MIP at a time from the day's current shift counts
+    // while the search goes on, and the search applies each answer when it arrives.
+    let deadline = opts.time_limit_s.map(|l| solve_start + std::time::Duration::from_secs_f64(l));
+    std::thread::scope(|sc| {
+        let mut polish = deadline.filter(|_| opts.day_mip).map(|_| DayPolish::start(sc, &m));
+        'search: while moves < opts.max_moves && na > 0 {
+            for _ in 0..200 {
+                moves += 1;
+                let before = st.objective();
+                let a = rng.below(na);
+                st.slack = if temp > 0.0 { -temp * (1.0 - rng.unit()).ln() } else { 0.0 };
+                let kind = rng.below(10);
+                let accepted = match kind {
+                    0 => match rng.below(3) {
+                        0 => move_rebuild_tail(&mut st, a, &mut rng, before),
+                        1 => move_rebuild_week(&mut st, a, &mut rng, before),
+                        _ => move_rebuild_week_chained(&mut st, a, &mut rng, before),
+                    },
+                    1..=2 => move_shift_day(&mut st, a, &mut rng, before),
+                    3..=5 => move_retime(&mut st, a, &mut rng, before),
+                    6 if rng.below(CHAIN_EVERY) == 0 => move_retime_chain(&mut st, a, &mut rng, before),
+                    6 => move_retime(&mut st, a, &mut rng, before),
+                    _ => move_swap_agents(&mut st, a, &mut rng, before),
+                };
+                let _ = accepted;
+            }
+            st.slack = 0.0;
+            if let Some(p) = polish.as_mut() {
+                p.step(&mut st, deadline);
+            }
+            if annealing {
+                let frac = search_start.elapsed().as_secs_f64() / anneal_seconds;
+                temp = temp0 * (1.0 - frac).max(0.0);
+                if st.objective() < best.0 - 1e-9 {
+                    best = (st.objective(), st.assign.clone());
+                }
+            }
+            let (u, o) = st.totals();
+            if !progress(&Progress { phase: "search", moves, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
+                break 'search;
+            }
+            if let Some(b) = bound_obj
+                && st.cov_cost <= b + 1e-9
+                && o == 0.0
+                && st.soft_cost() <= 1e-9
+            {
+                break;
             }
         }
-        let (u, o) = st.totals();
-        if !progress(&Progress { phase: "search", moves, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
-            break 'search;
-        }
-        if let Some(b) = bound_obj
-            && st.cov_cost <= b + 1e-9
-            && o == 0.0
-            && st.soft_cost() <= 1e-9
-        {
-            break;
-        }
-    }
+    });
     if annealing && best.0 < st.objective() - 1e-9 {
         for (a, days) in best.1.into_iter().enumerate() {
             for (d, ds) in days.into_iter().enumerate() {
@@ -1289,6 +1309,224 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
 }
 
 /// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
+/// The day-MIP worker and the search's side of it: one day in flight at a time, days taken in
+/// turn.
+struct DayPolish {
+    jobs: std::sync::mpsc::Sender<(usize, HashMap<(usize, i32), f64>, f64)>,
+    answers: std::sync::mpsc::Receiver<(usize, Option<lp::DayMix>)>,
+    in_flight: bool,
+    next_day: usize,
+}
+
+/// Longest a day's MIP may run, seconds (HiGHS proves most 500-agent days within it).
+const DAY_MIP_SECONDS: f64 = 6.0;
+
+impl DayPolish {
+    fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model) -> DayPolish {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<(usize, HashMap<(usize, i32), f64>, f64)>();
+        let (ans_tx, answers) = std::sync::mpsc::channel();
+        sc.spawn(move || {
+            for (d, counts, limit) in job_rx {
+                if ans_tx.send((d, lp::day_mix(m, d, &counts, limit, true))).is_err() {
+                    break;
+                }
+            }
+        });
+        DayPolish { jobs, answers, in_flight: false, next_day: 0 }
+    }
+
+    /// Apply any answer that has arrived; send the next day when none is in flight and the MIP
+    /// can finish before the deadline.
+    fn step(&mut self, st: &mut State, deadline: Option<std::time::Instant>) {
+        while let Ok((d, mix)) = self.answers.try_recv() {
+            self.in_flight = false;
+            if let Some(mix) = mix {
+                let before = st.objective();
+                apply_day_mix(st, d, &mix, before);
+            }
+        }
+        let left = deadline.map_or(f64::INFINITY, |t| t.saturating_duration_since(std::time::Instant::now()).as_secs_f64());
+        // Leave the end of the search to the search (and the answer time to arrive).
+        let limit = DAY_MIP_SECONDS.min(left - 2.0);
+        if self.in_flight || limit < 1.0 {
+            return;
+        }
+        for _ in 0..st.m.days {
+            let d = self.next_day % st.m.days;
+            self.next_day += 1;
+            if let Some(counts) = day_counts(st, d) {
+                self.in_flight = self.jobs.send((d, counts, limit)).is_ok();
+                return;
+            }
+        }
+    }
+}
+
+/// The day's shifts per (skill group, paid minutes), or None when day `d` cannot be re-planned
+/// on its own: a locked shift, or a shift reaching across midnight into or out of it.
+fn day_counts(st: &State, d: usize) -> Option<HashMap<(usize, i32), f64>> {
+    let m = st.m;
+    let (day0, day1) = ((d * 1440) as i32, ((d + 1) * 1440) as i32);
+    if m.cands[d].iter().any(|c| c.start + c.len > day1) {
+        return None;
+    }
+    let mut counts: HashMap<(usize, i32), f64> = HashMap::new();
+    for a in 0..m.agent_group.len() {
+        if d > 0 && let Some(ds) = &st.assign[a][d - 1] {
+            let c = st.cand(d - 1, ds);
+            if c.start + c.len > day0 {
+                return None;
+            }
+        }
+        if let Some(ds) = &st.assign[a][d] {
+            if st.locked[a][d] {
+                return None;
+            }
+            *counts.entry((m.agent_group[a], st.cand(d, ds).paid)).or_default() += 1.0;
+        }
+    }
+    Some(counts)
+}
+
+/// Re-plan day `d` from a day MIP's shift mix (same agents, same paid minutes each): give each
+/// (group, paid) bucket's shifts to its agents in start order — each shift to the agent whose
+/// rest window closes first, which matches everyone whenever anyone can — then place every
+/// break against the day's coverage, twice over. Kept when every rule holds and the objective
+/// is no worse; otherwise the day is restored. The MIP works per skill group on whole shift
+/// counts, which the one-agent-at-a-time moves cannot reach once a day has settled.
+fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> bool {
+    let m = st.m;
+    let rest = st.rules.limits.min_rest_minutes as i32;
+    let working: Vec<usize> = (0..m.agent_group.len()).filter(|&a| st.assign[a][d].is_some()).collect();
+    let saved: Vec<(usize, DayShift)> = working.iter().filter_map(|&a| st.assign[a][d].clone().map(|ds| (a, ds))).collect();
+    // Shift units per (group, paid), in start order.
+    let mut units: HashMap<(usize, i32), Vec<usize>> = HashMap::new();
+    for &(g, ci, n) in &mix.shifts {
+        let c = &m.cands[d][ci];
+        units.entry((g, c.paid)).or_default().extend(std::iter::repeat_n(ci, n as usize));
+    }
+    for u in units.values_mut() {
+        u.sort_by_key(|&ci| m.cands[d][ci].start);
+    }
+    // Each agent's window: earliest start after yesterday's rest, latest end before tomorrow's.
+    let window = |st: &State, a: usize| -> (i32, i32) {
+        let lo = if d > 0 { st.assign[a][d - 1].as_ref().map_or(i32::MIN, |ds| { let c = st.cand(d - 1, ds); c.start + c.len + rest }) } else { i32::MIN };
+        let hi = st.assign[a].get(d + 1).and_then(|x| x.as_ref()).map_or(i32::MAX, |ds| st.cand(d + 1, ds).start - rest);
+        (lo, hi)
+    };
+    let mut plan: Vec<(usize, usize)> = Vec::with_capacity(working.len());
+    let mut by_bucket: HashMap<(usize, i32), Vec<usize>> = HashMap::new();
+    for &a in &working {
+        let paid = st.assign[a][d].as_ref().map_or(0, |ds| st.cand(d, ds).paid);
+        by_bucket.entry((m.agent_group[a], paid)).or_default().push(a);
+    }
+    for (key, agents) in by_bucket {
+        let mut free: Vec<(usize, (i32, i32))> = agents.iter().map(|&a| (a, window(st, a))).collect();
+        for &ci in units.get(&key).map_or(&[][..], |v| v.as_slice()) {
+            let c = &m.cands[d][ci];
+            let pick = free
+                .iter()
+                .enumerate()
+                .filter(|(_, (a, (lo, hi)))| c.start >= *lo && c.start + c.len <= *hi && m.cand_ok(*a, d, c))
+                .min_by_key(|(_, (_, (_, hi)))| *hi)
+                .map(|(i, _)| i);
+            if let Some(i) = pick {
+                plan.push((free.swap_remove(i).0, ci));
+            }
+        }
+        // Agents the mix leaves without a fitting shift keep theirs.
+        for (a, _) in free {
+            if let Some(ds) = &st.assign[a][d] {
+                plan.push((a, ds.cand as usize));
+            }
+        }
+    }
+    let restore = |st: &mut State| {
+        for &a in &working {
+            st.set_day(a, d, None);
+        }
+        for (a, ds) in &saved {
+            st.set_day(*a, d, Some(ds.clone()));
+        }
+    };
+    for &a in &working {
+        st.set_day(a, d, None);
+    }
+    let (s0, s1) = st.day_slots(d);
+    // The MIP's break starts: per (group, template, k), the i-th earliest shift takes the i-th
+    // earliest start (windows are the same offsets from each shift start, so this order fits).
+    let mut slots: HashMap<(usize, usize, usize), Vec<usize>> = HashMap::new();
+    for &(g, tpl, k, t, n) in &mix.breaks {
+        slots.entry((g, tpl, k)).or_default().extend(std::iter::repeat_n(t, n as usize));
+    }
+    for v in slots.values_mut() {
+        v.sort_unstable();
+    }
+    let mut order: Vec<(usize, usize)> = plan.clone();
+    order.sort_by_key(|&(a, ci)| (m.agent_group[a], m.cands[d][ci].template, m.cands[d][ci].start));
+    let mut next: HashMap<(usize, usize, usize), usize> = HashMap::new();
+    for &(a, ci) in &order {
+        let c = &m.cands[d][ci];
+        let g = m.agent_group[a];
+        let br: Vec<i32> = (0..c.breaks.len())
+            .map(|k| {
+                let key = (g, c.template, k);
+                let i = next.entry(key).or_default();
+                let t = slots.get(&key).and_then(|v| v.get(*i)).copied();
+                *i += 1;
+                let b = &c.breaks[k];
+                t.map(|t| t as i32 * m.slot).filter(|&x| x >= c.start + b.earliest && x <= c.start + b.latest).unwrap_or(c.start + b.earliest)
+            })
+            .collect();
+        st.set_day(a, d, Some(DayShift { cand: ci as u32, breaks: br }));
+    }
+    // Repair: an agent whose breaks break the gap rule, or who is on break where too many are,
+    // gets them placed again against the coverage.
+    let gap = st.rules.breaks.min_gap_minutes as i32;
+    let gaps_ok = |br: &[i32], c: &Cand| br.windows(2).zip(&c.breaks).all(|(w, b)| w[1] >= w[0] + b.length + gap);
+    for &(a, ci) in &plan {
+        let c = &m.cands[d][ci];
+        let Some(ds) = st.assign[a][d].clone() else { continue };
+        let gap_ok = gaps_ok(&ds.breaks, c);
+        let crowded = ds.breaks.iter().zip(&c.breaks).any(|(&x, b)| {
+            (x / m.slot..(x + b.length) / m.slot).any(|t| {
+                let t = t as usize;
+                t < m.nslots && st.on_break[t] > st.stagger_limit(st.at_work[t])
+            })
+        });
+        if gap_ok && !crowded {
+            continue;
+        }
+        st.set_day(a, d, None);
+        let gain = st.marginal(m.agent_group[a], s0, s1);
+        let br = st.place_breaks(c, &gain, s0);
+        st.set_day(a, d, Some(br.map_or(ds, |br| DayShift { cand: ci as u32, breaks: br })));
+    }
+    // Then each agent's breaks placed again where that does not cost.
+    for &(a, ci) in &plan {
+        let now = st.objective();
+        let old = st.set_day(a, d, None);
+        let c = &m.cands[d][ci];
+        let gain = st.marginal(m.agent_group[a], s0, s1);
+        if let Some(br) = st.place_breaks(c, &gain, s0) {
+            st.set_day(a, d, Some(DayShift { cand: ci as u32, breaks: br }));
+            if st.objective() <= now + 1e-9 {
+                continue;
+            }
+        }
+        st.set_day(a, d, old);
+    }
+    let legal = st.stagger_ok(s0, s1)
+        && st.budget_ok()
+        && working.iter().all(|&a| st.agent_violation(a, m.days).is_none())
+        && plan.iter().all(|&(a, ci)| st.assign[a][d].as_ref().is_some_and(|ds| gaps_ok(&ds.breaks, &m.cands[d][ci])));
+    if legal && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    restore(st);
+    false
+}
+
 /// Shifts per (skill group, day, paid minutes) of `roster`, for [`lp::under_bound_with`]: each
 /// agent-day's shift is matched to its candidate (start and length) for the paid minutes.
 /// Shifts that match no candidate (a roster built under other rules) are left out.
@@ -1514,6 +1752,36 @@ mod tests {
 
     /// The compound moves never leave the objective worse (without annealing slack), never
     /// break a hard rule, and a rejected move restores the roster exactly.
+    /// Re-planning each day of a constructed roster from its day MIP: never worse, never
+    /// illegal (the independent checker agrees), restores the day exactly when it declines, and
+    /// gains somewhere — the greedy construction leaves whole-day slack a MIP finds.
+    #[test]
+    fn day_mix_replanning_never_worsens_keeps_rules_and_gains() {
+        let (p, m) = built(60, 5);
+        let mut st = State::new(&m, &p.rules);
+        let mut rng = Rng::new(4);
+        for a in 0..p.agents.len() {
+            st.build_week(a, 0, &mut rng, 1).expect("week");
+        }
+        let start = st.objective();
+        for d in 0..m.days {
+            let counts = day_counts(&st, d).expect("generated days stand alone");
+            let mix = lp::day_mix(&m, d, &counts, 60.0, true).expect("day MIP");
+            let n: u32 = mix.shifts.iter().map(|x| x.2).sum();
+            assert_eq!(n as f64, counts.values().sum::<f64>(), "day {d}: the mix keeps the day's shift count");
+            let before = st.objective();
+            let roster = st.assign.clone();
+            if !apply_day_mix(&mut st, d, &mix, before) {
+                assert!(st.assign == roster, "day {d}: a declined re-plan changed the roster");
+            }
+            assert!(st.objective() <= before + 1e-6, "day {d}: {} after {before}", st.objective());
+        }
+        assert!(st.objective() < start - 1.0, "no day gained: {start} → {}", st.objective());
+        let sol = finish(&st, &p, None, 0);
+        let rep = crate::check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).expect("check");
+        assert!(rep.violations.is_empty(), "{:?}", &rep.violations[..rep.violations.len().min(3)]);
+    }
+
     #[test]
     fn compound_moves_never_worsen_and_keep_rules() {
         type Move = fn(&mut State, usize, &mut Rng, f64) -> bool;

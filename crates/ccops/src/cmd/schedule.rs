@@ -230,6 +230,7 @@ pub fn run(args: ScheduleArgs) -> anyhow::Result<()> {
         max_moves: u64::MAX,
         // The search anneals over what is left of the limit when it starts.
         time_limit_s: Some((args.time_limit - t0.elapsed().as_secs_f64()).max(0.0)),
+        day_mip: true,
     };
     let pb = crate::progress::bar(0, "moves");
     let limit = args.time_limit;
