@@ -5,7 +5,8 @@
 //! per (skill group, day, paid length) fixed; `TUNE_REST`, `TUNE_GAP`, `TUNE_FRAC` override the
 //! minimum rest (minutes), the gap between breaks (minutes) and the largest on-break share;
 //! `TUNE_NO_DAYMIP=1` turns the day-MIP re-planning off; `TUNE_DAYMIP=SECONDS` solves each day's
-//! MIP with the roster's shift counts and prints it beside the roster's under-staffing.
+//! MIP with the roster's shift counts (rest left out) and prints it beside the roster's
+//! under-staffing.
 use ccops_schedule::generate::generate;
 use ccops_schedule::{SolveOptions, check, solve};
 use std::time::Instant;
@@ -136,8 +137,8 @@ fn main() {
             }
         }
         for d in 0..m.days {
-            let day: std::collections::HashMap<(usize, i32), f64> =
-                counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid), n)).collect();
+            let day: std::collections::HashMap<ccops_schedule::lp::DayClass, f64> =
+                counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
             let t = Instant::now();
             let lp = ccops_schedule::lp::day_mix(&m, d, &day, 60.0, false).map(|x| x.bound_hours);
             let mip = ccops_schedule::lp::day_mix(&m, d, &day, secs, true).map(|x| (x.bound_hours, x.found_hours));

@@ -477,23 +477,29 @@ fn under_bound_days(
     })
 }
 
+/// Agents of one day who are interchangeable there: skill group, paid minutes, earliest start
+/// and latest end (minutes from the horizon start) that rest around the day allows.
+pub type DayClass = (usize, i32, i32, i32);
+
 /// A day's shift mix from [`day_mix`].
 #[derive(Debug, Clone)]
 pub struct DayMix {
     /// Proven lower bound on the day's under-staffed agent-hours with these counts.
     pub bound_hours: f64,
-    /// Under-staffed agent-hours of `shifts` (integer mode: None if no integer point was found).
+    /// Under-staffed agent-hours of `shifts` in the day model.
     pub found_hours: Option<f64>,
-    /// (group, candidate of the day, how many agents), rounded to whole agents.
-    pub shifts: Vec<(usize, usize, u32)>,
+    /// (class, candidate of the day, how many agents), rounded to whole agents.
+    pub shifts: Vec<(DayClass, usize, u32)>,
     /// (group, template, break number k, slot, how many agents start their k-th break there).
     pub breaks: Vec<(usize, usize, usize, usize, u32)>,
 }
 
-/// One day `d` with the shifts per (skill group, paid minutes) given: the least under-staffed
-/// agent-hours of that day over start times and breaks (rest, stagger and gaps not modelled).
-/// `integral` makes shift and break counts integer (a MIP, HiGHS, within the limit).
-pub fn day_mix(m: &Model, d: usize, counts: &HashMap<(usize, i32), f64>, time_limit_s: f64, integral: bool) -> Option<DayMix> {
+/// One day `d` with the shifts per [`DayClass`] given: the least under-staffed agent-hours of
+/// that day over start times (inside each class's rest window) and break starts (staggering
+/// and gaps between breaks not modelled).
+/// `integral` makes shift and break counts integer (a MIP, HiGHS, within the limit; None when it
+/// found no integer point).
+pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_s: f64, integral: bool) -> Option<DayMix> {
     let (ng, nq) = (m.group_mask.len(), m.queues.len());
     let slot = m.slot;
     let per_day = (1440 / slot) as usize;
@@ -503,7 +509,7 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<(usize, i32), f64>, time_li
     let mut ncols = 0usize;
     let mut cap: HashMap<(usize, usize), Row> = HashMap::new();
     let mut cov: HashMap<(usize, usize), Row> = HashMap::new();
-    let mut xcol: Vec<(usize, usize, usize)> = Vec::new();
+    let mut xcol: Vec<(DayClass, usize, usize)> = Vec::new();
     let mut bcols: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
     let mut total_required = 0.0;
     for q in 0..nq {
@@ -520,28 +526,39 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<(usize, i32), f64>, time_li
                 cap.insert((g, t), pb.add_row(..=0.0));
             }
         }
-        let mut rows: HashMap<i32, Row> = HashMap::new();
-        for (&(cg, paid), &n) in counts {
-            if cg == g {
-                rows.insert(paid, pb.add_row(n..=n));
-            }
-        }
-        if rows.is_empty() {
+        // The group's classes in a fixed order, so that the model is the same every run.
+        let mut classes: Vec<(DayClass, f64)> = counts.iter().filter(|(k, _)| k.0 == g).map(|(&k, &n)| (k, n)).collect();
+        if classes.is_empty() {
             continue;
         }
+        classes.sort_by_key(|c| c.0);
         let mut bc = Vec::new();
         let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, integral, |t| cap.get(&(g, t)).copied(), Some(&mut bc));
         bcols.extend(bc.into_iter().map(|(tpl, k, t, col)| (g, tpl, k, t, col)));
-        for (ci, (c, brk_entries)) in m.cands[d].iter().zip(brk).enumerate() {
-            let Some(&r) = rows.get(&c.paid) else { continue };
-            let t0 = (c.start / slot) as usize;
-            let t1 = (((c.start + c.len) / slot) as usize).min(ns);
-            let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
-            entries.push((r, 1.0));
-            entries.extend(brk_entries);
-            xcol.push((g, ci, ncols));
-            pb.add_column_with_integrality(0.0, 0.0.., entries, integral);
-            ncols += 1;
+        let shared: Vec<Vec<(Row, f64)>> = m.cands[d]
+            .iter()
+            .zip(brk)
+            .map(|(c, brk_entries)| {
+                let t0 = (c.start / slot) as usize;
+                let t1 = (((c.start + c.len) / slot) as usize).min(ns);
+                let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
+                entries.extend(brk_entries);
+                entries
+            })
+            .collect();
+        for (class, n) in classes {
+            let (_, paid, lo, hi) = class;
+            let r = pb.add_row(n..=n);
+            for (ci, c) in m.cands[d].iter().enumerate() {
+                if c.paid != paid || c.start < lo || c.start + c.len > hi {
+                    continue;
+                }
+                let mut entries = shared[ci].clone();
+                entries.push((r, 1.0));
+                xcol.push((class, ci, ncols));
+                pb.add_column_with_integrality(0.0, 0.0.., entries, integral);
+                ncols += 1;
+            }
         }
         for t in t_lo..ns {
             let Some(&cr) = cap.get(&(g, t)) else { continue };
@@ -563,8 +580,11 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<(usize, i32), f64>, time_li
     let solved = model.try_solve().ok()?;
     let (bound, found) = if integral {
         let dual = solved.double_info_value(c"mip_dual_bound").ok().filter(|x| x.is_finite())?;
-        let primal = (solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible).then(|| total_required + solved.objective_value());
-        (total_required + dual, primal)
+        // Without an integer point there is no mix to hand out.
+        if solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
+            return None;
+        }
+        (total_required + dual, Some(total_required + solved.objective_value()))
     } else {
         if solved.status() != HighsModelStatus::Optimal {
             return None;
@@ -576,9 +596,9 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<(usize, i32), f64>, time_li
     let cols = sol.columns();
     let shifts = xcol
         .iter()
-        .filter_map(|&(g, ci, col)| {
+        .filter_map(|&(class, ci, col)| {
             let n = cols.get(col).copied().unwrap_or(0.0).round();
-            (n >= 1.0).then_some((g, ci, n as u32))
+            (n >= 1.0).then_some((class, ci, n as u32))
         })
         .collect();
     let breaks = bcols
