@@ -811,17 +811,25 @@ impl<'m> State<'m> {
         (self.slot_under.iter().sum::<f64>() * h, self.slot_over.iter().sum::<f64>() * h)
     }
 
-    /// Agent `a`'s [`lp::DayClass`] on day `d` if they work it: group, paid minutes, and the
-    /// earliest start and latest end that rest after yesterday's and before tomorrow's shift allow.
+    /// Agent `a`'s [`lp::DayClass`] on day `d` if they work it: group and paid minutes, with
+    /// open windows. (Classes per rest window make the day MIP too slow to answer in seconds on
+    /// the short days — 500 agents, 6 s: no useful incumbent — so the MIP leaves rest out and
+    /// [`apply_day_mix`] respects it when it hands out the shifts.)
     fn day_class(&self, a: usize, d: usize) -> Option<lp::DayClass> {
         let ds = self.assign[a][d].as_ref()?;
+        Some((self.m.agent_group[a], self.cand(d, ds).paid, i32::MIN, i32::MAX))
+    }
+
+    /// The earliest start and latest end of agent `a` on day `d` that rest after yesterday's and
+    /// before tomorrow's shift allow.
+    fn rest_window(&self, a: usize, d: usize) -> (i32, i32) {
         let rest = self.rules.limits.min_rest_minutes as i32;
         let lo = d.checked_sub(1).and_then(|p| self.assign[a][p].as_ref().map(|x| (p, x))).map_or(i32::MIN, |(p, x)| {
             let c = self.cand(p, x);
             c.start + c.len + rest
         });
         let hi = self.assign[a].get(d + 1).and_then(|x| x.as_ref()).map_or(i32::MAX, |x| self.cand(d + 1, x).start - rest);
-        Some((self.m.agent_group[a], self.cand(d, ds).paid, lo, hi))
+        (lo, hi)
     }
 
     fn day_slots(&self, d: usize) -> (usize, usize) {
@@ -959,7 +967,7 @@ pub fn solve(
     // while the search goes on, and the search applies each answer when it arrives.
     let deadline = opts.time_limit_s.map(|l| solve_start + std::time::Duration::from_secs_f64(l));
     std::thread::scope(|sc| {
-        let mut polish = deadline.filter(|_| opts.day_mip).map(|_| DayPolish::start(sc, &m));
+        let mut replan = deadline.filter(|_| opts.day_mip).map(|_| DayReplanner::start(sc, &m));
         'search: while moves < opts.max_moves && na > 0 {
             for _ in 0..200 {
                 moves += 1;
@@ -982,7 +990,7 @@ pub fn solve(
                 let _ = accepted;
             }
             st.slack = 0.0;
-            if let Some(p) = polish.as_mut() {
+            if let Some(p) = replan.as_mut() {
                 p.step(&mut st, deadline);
             }
             if annealing {
@@ -1322,22 +1330,24 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
 }
 
 /// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
-/// The day-MIP worker and the search's side of it: one day in flight at a time, the costliest
-/// day first among those that changed since they were last sent (on 4 weeks the worker reaches
-/// only some of the days; the short-staffed ones hold most of what it can gain).
-struct DayPolish {
+/// The day-MIP worker and the search's side of it: one day in flight at a time, days in turn,
+/// skipping those unchanged since they were last sent. (Costliest day first kept sending the
+/// short-staffed day, whose plans the search mostly declined, and never reached the days where
+/// re-planning pays.)
+struct DayReplanner {
     jobs: std::sync::mpsc::Sender<(usize, HashMap<lp::DayClass, f64>, f64)>,
     answers: std::sync::mpsc::Receiver<(usize, Option<lp::DayMix>)>,
     in_flight: bool,
     /// Each day's coverage cost when it was last sent.
     sent_at: Vec<Option<f64>>,
+    next_day: usize,
 }
 
 /// Longest a day's MIP may run, seconds (HiGHS proves most 500-agent days within it).
 const DAY_MIP_SECONDS: f64 = 6.0;
 
-impl DayPolish {
-    fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model) -> DayPolish {
+impl DayReplanner {
+    fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model) -> DayReplanner {
         let (jobs, job_rx) = std::sync::mpsc::channel::<(usize, HashMap<lp::DayClass, f64>, f64)>();
         let (ans_tx, answers) = std::sync::mpsc::channel();
         sc.spawn(move || {
@@ -1347,7 +1357,7 @@ impl DayPolish {
                 }
             }
         });
-        DayPolish { jobs, answers, in_flight: false, sent_at: vec![None; m.days] }
+        DayReplanner { jobs, answers, in_flight: false, sent_at: vec![None; m.days], next_day: 0 }
     }
 
     /// Apply any answer that has arrived; send the next day when none is in flight and the MIP
@@ -1357,7 +1367,10 @@ impl DayPolish {
             self.in_flight = false;
             if let Some(mix) = mix {
                 let before = st.objective();
-                apply_day_mix(st, d, &mix, before);
+                let ok = apply_day_mix(st, d, &mix, before);
+                if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+                    eprintln!("replan day {d}: mip {:.2} kept {ok}: {:.0} -> {:.0}", mix.found_hours.unwrap_or(f64::NAN), before, st.objective());
+                }
             }
         }
         let left = deadline.map_or(f64::INFINITY, |t| t.saturating_duration_since(std::time::Instant::now()).as_secs_f64());
@@ -1368,14 +1381,17 @@ impl DayPolish {
         }
         let per = 1440 / st.m.slot as usize;
         let cost = |d: usize| st.slot_cost[d * per..((d + 1) * per).min(st.m.nslots)].iter().sum::<f64>();
-        let pick = (0..st.m.days)
-            .map(|d| (d, cost(d)))
-            .filter(|&(d, c)| c > 0.0 && self.sent_at[d].is_none_or(|x| (x - c).abs() > 1e-6))
-            .max_by(|x, y| x.1.total_cmp(&y.1));
-        if let Some((d, c)) = pick {
+        for _ in 0..st.m.days {
+            let d = self.next_day % st.m.days;
+            self.next_day += 1;
+            let c = cost(d);
+            if c <= 0.0 || self.sent_at[d].is_some_and(|x| (x - c).abs() < 1e-6) {
+                continue;
+            }
             self.sent_at[d] = Some(c);
             if let Some(counts) = day_counts(st, d) {
                 self.in_flight = self.jobs.send((d, counts, limit)).is_ok();
+                return;
             }
         }
     }
@@ -1408,8 +1424,8 @@ fn day_counts(st: &State, d: usize) -> Option<HashMap<lp::DayClass, f64>> {
     Some(counts)
 }
 
-/// Re-plan day `d` from a day MIP's shift mix (same agents, same paid minutes, same rest
-/// windows): each class's shifts go to its agents; the i-th earliest shift of a template takes
+/// Re-plan day `d` from a day MIP's shift mix (same agents, same paid minutes): each class's
+/// shifts go to its agents inside their rest windows; the i-th earliest shift of a template takes
 /// the i-th earliest break start of the MIP; agents then breaking a gap or the on-break share
 /// get their breaks placed again, and everyone's breaks move where that does not cost. Kept
 /// when every rule holds and the objective is no worse; otherwise the day is restored. The MIP
@@ -1419,8 +1435,7 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
     let m = st.m;
     let working: Vec<usize> = (0..m.agent_group.len()).filter(|&a| st.assign[a][d].is_some()).collect();
     let saved: Vec<(usize, DayShift)> = working.iter().filter_map(|&a| st.assign[a][d].clone().map(|ds| (a, ds))).collect();
-    // Shift units per class, in start order; each class's agents share a rest window, so any
-    // of them can take any of its units.
+    // Shift units per class, in start order.
     let mut units: HashMap<lp::DayClass, Vec<usize>> = HashMap::new();
     for &(class, ci, n) in &mix.shifts {
         units.entry(class).or_default().extend(std::iter::repeat_n(ci, n as usize));
@@ -1437,17 +1452,23 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
     let mut plan: Vec<(usize, usize)> = Vec::with_capacity(working.len());
     for (class, mut agents) in by_class {
         agents.sort_unstable();
-        let mut free = agents.into_iter();
+        // Each shift, in start order, to the agent whose rest window closes first among those
+        // it fits: for windows on a line this matches everyone whenever anyone can be.
+        let mut free: Vec<(usize, (i32, i32))> = agents.iter().map(|&a| (a, st.rest_window(a, d))).collect();
         for &ci in units.get(&class).map_or(&[][..], |v| v.as_slice()) {
             let c = &m.cands[d][ci];
-            // Time off inside the window (not in the MIP): the agent keeps their shift below.
-            let Some(a) = free.as_slice().iter().copied().find(|&a| m.cand_ok(a, d, c)) else { continue };
-            let rest: Vec<usize> = free.filter(|&b| b != a).collect();
-            free = rest.into_iter();
-            plan.push((a, ci));
+            let pick = free
+                .iter()
+                .enumerate()
+                .filter(|(_, (a, (lo, hi)))| c.start >= *lo && c.start + c.len <= *hi && m.cand_ok(*a, d, c))
+                .min_by_key(|(_, (a, (_, hi)))| (*hi, *a))
+                .map(|(i, _)| i);
+            if let Some(i) = pick {
+                plan.push((free.remove(i).0, ci));
+            }
         }
-        // Agents the mix leaves without a shift (it no longer fits their day) keep theirs.
-        for a in free {
+        // Agents the mix leaves without a fitting shift keep theirs.
+        for (a, _) in free {
             if let Some(ds) = &st.assign[a][d] {
                 plan.push((a, ds.cand as usize));
             }
@@ -1764,14 +1785,15 @@ mod tests {
 
     /// The compound moves never leave the objective worse (without annealing slack), never
     /// break a hard rule, and a rejected move restores the roster exactly.
-    /// Without the rules the day MIP leaves out (on-break share, gaps between breaks), a re-planned
-    /// day covers exactly as the MIP says: the shifts reach the agents and the break starts are
-    /// realised as counted (the i-th earliest shift takes the i-th earliest start).
+    /// Without the rules the day MIP leaves out (rest, on-break share, gaps between breaks), a
+    /// re-planned day covers exactly as the MIP says: the shifts reach the agents and the break
+    /// starts are realised as counted (the i-th earliest shift takes the i-th earliest start).
     #[test]
     fn day_mix_is_realised_exactly() {
         let (mut p, _) = built(40, 5);
         p.rules.breaks.max_on_break_fraction = 1.0;
         p.rules.breaks.min_gap_minutes = 0;
+        p.rules.limits.min_rest_minutes = 0;
         let m = Model::compile(&p).expect("model");
         let mut st = State::new(&m, &p.rules);
         let mut rng = Rng::new(4);
