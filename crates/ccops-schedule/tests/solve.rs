@@ -169,15 +169,15 @@ contract_tolerance_minutes = 0
 }
 
 /// Annealing may leave the best roster behind; the solver must hand back the best one it saw,
-/// consistent with the checker. Stopped half-way through a 20 s budget, while the search is
-/// still hot (it accepts worse moves), the result is at least as good as every objective the
-/// search reported and still legal, and its coverage figures are the checker's.
+/// consistent with the checker. Stopped after 40 search rounds of a 60 s budget (a few seconds
+/// at most, however loaded the machine), while the search is still hot (it accepts worse moves),
+/// the result is at least as good as every objective the search reported and still legal, and
+/// its coverage figures are the checker's.
 #[test]
 fn annealing_returns_the_best_roster_seen() {
     let p = generate(40, 1, 5);
-    // Day re-planning off: its worker thread would share the two cores with the other tests of
-    // this binary, and this test counts search rounds.
-    let opts = SolveOptions { max_moves: u64::MAX, lower_bound: false, time_limit_s: Some(20.0), day_mip: false, ..Default::default() };
+    // Day re-planning off: this test is about the annealing alone.
+    let opts = SolveOptions { max_moves: u64::MAX, lower_bound: false, time_limit_s: Some(60.0), day_mip: false, ..Default::default() };
     let t0 = std::time::Instant::now();
     let mut best_seen = f64::INFINITY;
     let mut searched = 0;
@@ -186,10 +186,10 @@ fn annealing_returns_the_best_roster_seen() {
             best_seen = best_seen.min(pr.objective);
             searched += 1;
         }
-        t0.elapsed().as_secs_f64() < 2.0
+        searched < 40 && t0.elapsed().as_secs_f64() < 30.0
     })
     .unwrap();
-    assert!(searched > 10, "the search ran only {searched} rounds");
+    assert!(searched >= 40, "the search ran only {searched} rounds in 30 s");
     assert!(sol.objective <= best_seen + 1e-6, "returned {} but saw {best_seen}", sol.objective);
     let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
     assert!(rep.violations.is_empty(), "{:#?}", &rep.violations[..rep.violations.len().min(5)]);
