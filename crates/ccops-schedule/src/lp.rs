@@ -253,6 +253,14 @@ fn add_breaks(
     per_cand
 }
 
+/// A shift's entries in its group's capacity rows: one agent present in every slot it spans
+/// (slots before `ns`, the model's end).
+fn shift_cover(c: &crate::model::Cand, slot: i32, ns: usize, cap: &HashMap<(usize, usize), Row>, g: usize) -> Vec<(Row, f64)> {
+    let t0 = (c.start / slot) as usize;
+    let t1 = (((c.start + c.len) / slot) as usize).min(ns);
+    (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect()
+}
+
 /// Day ranges `[d0, d1)` of whole weeks such that no candidate shift of a block reaches into the
 /// next block.
 fn week_blocks(m: &Model) -> Vec<(usize, usize)> {
@@ -371,9 +379,7 @@ fn under_bound_days(
                 .iter()
                 .zip(brk)
                 .map(|(c, brk_entries)| {
-                    let t0 = (c.start / slot) as usize;
-                    let t1 = (((c.start + c.len) / slot) as usize).min(ns);
-                    let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
+                    let mut entries = shift_cover(c, slot, ns, &cap, g);
                     entries.push((day_row, 1.0));
                     entries.extend(brk_entries);
                     if fixed.is_some() {
@@ -539,9 +545,7 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_
             .iter()
             .zip(brk)
             .map(|(c, brk_entries)| {
-                let t0 = (c.start / slot) as usize;
-                let t1 = (((c.start + c.len) / slot) as usize).min(ns);
-                let mut entries: Vec<(Row, f64)> = (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect();
+                let mut entries = shift_cover(c, slot, ns, &cap, g);
                 entries.extend(brk_entries);
                 entries
             })
