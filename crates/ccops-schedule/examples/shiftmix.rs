@@ -42,6 +42,17 @@ fn main() {
     if let Some(k) = a.get(5).and_then(|s| s.parse().ok()) {
         opts.chain_depth = k;
     }
+    // SHIFTMIX_DIVE_SHARE / SHIFTMIX_DIVE_NOISE override the LP dives' share of the search time
+    // and their perturbation; SHIFTMIX_SEED the search's seed.
+    if let Some(v) = std::env::var("SHIFTMIX_DIVE_SHARE").ok().and_then(|v| v.parse().ok()) {
+        opts.dive_share = v;
+    }
+    if let Some(v) = std::env::var("SHIFTMIX_DIVE_NOISE").ok().and_then(|v| v.parse().ok()) {
+        opts.dive_noise = v;
+    }
+    if let Some(v) = std::env::var("SHIFTMIX_SEED").ok().and_then(|v| v.parse().ok()) {
+        opts.seed = v;
+    }
     let r = solve_shift_mix_with(&inst, &opts).expect("solve");
     // CCOPS_SHIFTMIX_DUMP=FILE writes the counts per day and template, for inspection.
     if let Ok(out) = std::env::var("CCOPS_SHIFTMIX_DUMP") {

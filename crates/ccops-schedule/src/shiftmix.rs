@@ -4,13 +4,14 @@
 //! Days are independent (shifts end by midnight) and are solved in parallel (one worker thread
 //! per core, `std::thread::scope`). Each day: the LP relaxation of Dantzig's set-covering model
 //! with soft coverage (HiGHS; its optimum, rounded up when the weights are integral, is the
-//! bound), rounding + descent, then the search until the day's deadline: simulated annealing
-//! (add / remove / replace-by-neighbour moves) and variable-depth chains of those moves
-//! ([`chain_search`], by default all of the search time), and optionally the HiGHS MIP
+//! bound), rounding + descent, then the search until the day's deadline: time-ordered LP dives
+//! ([`LpDiver`], by default 95 % of the search time: fix the day start time by start time,
+//! re-solving the LP warm), then simulated annealing (add / remove / replace-by-neighbour moves)
+//! and variable-depth chains of those moves ([`chain_search`]) polish the best dive, and optionally the HiGHS MIP
 //! warm-started from the result (long runs, for a tighter dual bound). The wall-clock limit
 //! covers all of it: this module reads the clock.
 
-use highs::{HighsModelStatus, RowProblem, Sense};
+use highs::{Col, HighsModelStatus, RowProblem, Sense};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -179,7 +180,7 @@ pub struct ShiftMixOptions {
     pub mip: bool,
     /// Share of each day's time given to the MIP when `mip` is set (the rest: the search).
     pub mip_share: f64,
-    /// Share of each day's search time given to the variable-depth chain search
+    /// Share of each day's search time after the dives given to the variable-depth chain search
     /// ([`chain_search`]), after the annealing has had the rest. On sched_p500_s15 at 10 s the
     /// chains alone (1.0) gave 173–178, annealing then chains (0.8) 183–185, annealing alone 187–198
     /// (depth 8, before the bit-set pricing of replaces made the chains ~2× cheaper).
@@ -189,6 +190,13 @@ pub struct ShiftMixOptions {
     pub chain_depth: usize,
     /// With `moves_per_day` set (a reproducible run): chains per day after the annealing.
     pub chains_per_day: Option<u64>,
+    /// Share of each day's search time given to time-ordered LP dives ([`LpDiver`]) before the
+    /// annealing and the chains polish the best of them.
+    pub dive_share: f64,
+    /// How far dives after the first perturb the LP's remainders (0 = every dive the same).
+    pub dive_noise: f64,
+    /// With `moves_per_day` set (a reproducible run): dives per day.
+    pub dives_per_day: u64,
 }
 
 impl Default for ShiftMixOptions {
@@ -203,6 +211,9 @@ impl Default for ShiftMixOptions {
             chain_share: 1.0,
             chain_depth: 12,
             chains_per_day: None,
+            dive_share: 0.95,
+            dive_noise: 0.15,
+            dives_per_day: 4,
         }
     }
 }
@@ -621,7 +632,192 @@ fn chain_search(
     x
 }
 
-fn build_day(inst: &ShiftMixInstance, d: usize, integer: bool) -> RowProblem {
+/// Time-ordered LP dives (the search's start). Coverage of interval t depends only on shifts
+/// starting at or before t, so the day is fixed start time by start time: at each start, the
+/// LP's (fractional) counts of the templates starting there are rounded to a few integer splits
+/// with the same total (largest remainders first), each split is fixed and the LP re-solved
+/// warm, and the split with the lowest LP optimum is kept; later starts absorb the rounding.
+/// A dive stops as soon as its LP bound cannot beat the best day found. Dives after the first
+/// perturb the ranking of the remainders and break ties at random, so they explore. On
+/// sched_p500_s15 one dive per day gave 151 in total where the chain search from plain
+/// rounding reached 166: the optimal solutions (HiGHS, 30+ s a day) differ from the chains' by
+/// hundreds of shifts, and only a construction that follows the LP finds their basin.
+struct LpDiver {
+    model: Option<highs::Model>,
+    cols: Vec<Col>,
+    /// Templates grouped by their first working interval, in time order.
+    by_start: Vec<Vec<usize>>,
+    lp_x: Vec<f64>,
+    integral: bool,
+}
+
+impl LpDiver {
+    fn new(inst: &ShiftMixInstance, solved: highs::SolvedModel, cols: Vec<Col>, integral: bool) -> Self {
+        let lp_x = solved.get_solution().columns()[..cols.len()].to_vec();
+        let mut first: Vec<(usize, usize)> = inst
+            .templates
+            .iter()
+            .enumerate()
+            .filter_map(|(s, t)| t.iter().min().map(|&i| (i, s)))
+            .collect();
+        first.sort_unstable();
+        let mut by_start: Vec<Vec<usize>> = Vec::new();
+        let mut last = usize::MAX;
+        for (i, s) in first {
+            if i != last {
+                by_start.push(Vec::new());
+                last = i;
+            }
+            if let Some(g) = by_start.last_mut() {
+                g.push(s);
+            }
+        }
+        LpDiver { model: Some(solved.into()), cols, by_start, lp_x, integral }
+    }
+
+    /// Re-solve the LP with the current bounds: (objective, template counts), None if HiGHS
+    /// did not reach optimality.
+    fn resolve(&mut self, deadline: Instant) -> Option<(f64, Vec<f64>)> {
+        let mut model = self.model.take()?;
+        model.set_option("time_limit", deadline.saturating_duration_since(Instant::now()).as_secs_f64().max(0.01));
+        let solved = model.try_solve().ok()?;
+        let out = (solved.status() == HighsModelStatus::Optimal)
+            .then(|| (solved.objective_value(), solved.get_solution().columns()[..self.cols.len()].to_vec()));
+        self.model = Some(solved.into());
+        out
+    }
+
+    fn set(&mut self, s: usize, lo: f64, hi: f64) {
+        if let Some(m) = self.model.as_mut() {
+            m.change_column_bounds(self.cols[s], lo..=hi);
+        }
+    }
+
+    /// One dive; `noise` > 0 perturbs the remainders' ranking and breaks ties at random. Returns
+    /// the counts, or None if the dive was cut (bound ≥ `cutoff`) or ran out of time.
+    /// The first `keep` start times are fixed to `prefix` (a re-dive of the rest of a good day).
+    #[allow(clippy::too_many_arguments)]
+    fn dive(
+        &mut self,
+        inst: &ShiftMixInstance,
+        rng: &mut Rng,
+        noise: f64,
+        cutoff: f64,
+        deadline: Instant,
+        prefix: &[u32],
+        keep: usize,
+    ) -> Option<Vec<u32>> {
+        let n = self.cols.len();
+        let mut fixed = vec![0u32; n];
+        let groups = std::mem::take(&mut self.by_start);
+        let keep = if prefix.len() == n { keep.min(groups.len()) } else { 0 };
+        for (gi, g) in groups.iter().enumerate() {
+            for &s in g {
+                if gi < keep {
+                    fixed[s] = prefix[s];
+                    self.set(s, prefix[s] as f64, prefix[s] as f64);
+                } else {
+                    self.set(s, 0.0, inst.max_per_shift);
+                }
+            }
+        }
+        let mut x = self.lp_x.clone();
+        if keep > 0 {
+            match self.resolve(deadline) {
+                Some((_, xs)) => x = xs,
+                None => {
+                    self.by_start = groups;
+                    return None;
+                }
+            }
+        }
+        let out = (|| {
+            for g in &groups[keep..] {
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                let vals: Vec<f64> = g.iter().map(|&s| x[s].max(0.0)).collect();
+                let mut choice: Option<(f64, Vec<u32>, Vec<f64>)> = None;
+                if vals.iter().all(|v| (v - v.round()).abs() < 1e-7) {
+                    // Already integral: fixing it leaves the LP optimum where it is.
+                    let c: Vec<u32> = vals.iter().map(|v| v.round() as u32).collect();
+                    choice = Some((f64::NAN, c, Vec::new()));
+                } else {
+                    for c in splits(&vals, rng, noise) {
+                        for (&s, &k) in g.iter().zip(&c) {
+                            self.set(s, k as f64, k as f64);
+                        }
+                        let Some((obj, xs)) = self.resolve(deadline) else { continue };
+                        let key = obj + if noise > 0.0 { rng.unit() * 1e-7 } else { 0.0 };
+                        if choice.as_ref().is_none_or(|(o, _, _)| key < *o) {
+                            choice = Some((key, c, xs));
+                        }
+                    }
+                }
+                let (obj, c, xs) = choice?;
+                if !obj.is_nan() {
+                    let lb = if self.integral { (obj - 1e-6).ceil() } else { obj };
+                    if lb >= cutoff {
+                        return None;
+                    }
+                    x = xs;
+                }
+                for (&s, &k) in g.iter().zip(&c) {
+                    self.set(s, k as f64, k as f64);
+                    fixed[s] = k;
+                }
+            }
+            Some(fixed)
+        })();
+        self.by_start = groups;
+        out
+    }
+}
+
+/// Integer splits of the fractional counts `vals` with their rounded total: the two best by
+/// (perturbed) largest remainders, and plain rounding.
+fn splits(vals: &[f64], rng: &mut Rng, noise: f64) -> Vec<Vec<u32>> {
+    let total = vals.iter().sum::<f64>().round().max(0.0) as i64;
+    let floor: Vec<i64> = vals.iter().map(|v| (v + 1e-9).floor() as i64).collect();
+    let rem = total - floor.iter().sum::<i64>();
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let push = |c: Vec<u32>, out: &mut Vec<Vec<u32>>| {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    };
+    if rem >= 0 && (rem as usize) <= vals.len() {
+        let rem = rem as usize;
+        let frac: Vec<f64> = vals
+            .iter()
+            .zip(&floor)
+            .map(|(v, f)| v - *f as f64 + if noise > 0.0 { noise * (rng.unit() - 0.5) * 2.0 } else { 0.0 })
+            .collect();
+        let mut order: Vec<usize> = (0..vals.len()).collect();
+        order.sort_by(|&a, &b| frac[b].total_cmp(&frac[a]));
+        let base: Vec<u32> = floor.iter().map(|&f| f.max(0) as u32).collect();
+        // Best: the `rem` largest remainders; second best: swap the last one taken for the
+        // first one left out.
+        let mut best = base.clone();
+        for &i in &order[..rem] {
+            best[i] += 1;
+        }
+        push(best, &mut out);
+        if rem > 0 && rem < vals.len() {
+            let mut second = base.clone();
+            for &i in order[..rem - 1].iter().chain([&order[rem]]) {
+                second[i] += 1;
+            }
+            push(second, &mut out);
+        }
+    }
+    push(vals.iter().map(|v| v.round().max(0.0) as u32).collect(), &mut out);
+    out
+}
+
+/// The day's model: one column per template (returned, in template order), then an under and an
+/// over column per interval.
+fn build_day(inst: &ShiftMixInstance, d: usize, integer: bool) -> (RowProblem, Vec<Col>) {
     let mut pb = RowProblem::default();
     let cols: Vec<_> = inst
         .templates
@@ -643,7 +839,7 @@ fn build_day(inst: &ShiftMixInstance, d: usize, integer: bool) -> RowProblem {
         row.push((o, -1.0));
         pb.add_row(r..=r, row);
     }
-    pb
+    (pb, cols)
 }
 
 fn integral_weights(inst: &ShiftMixInstance) -> bool {
@@ -664,7 +860,8 @@ fn solve_day(
     let left = |now: Instant| deadline.saturating_duration_since(now).as_secs_f64();
     let day_s = left(Instant::now());
     // LP relaxation: the bound, and the point we round from.
-    let mut lp = build_day(inst, d, false).optimise(Sense::Minimise);
+    let (lp_pb, lp_cols) = build_day(inst, d, false);
+    let mut lp = lp_pb.optimise(Sense::Minimise);
     lp.make_quiet();
     lp.set_option("time_limit", (day_s * 0.3).max(0.01));
     lp.set_option("threads", 1);
@@ -681,8 +878,8 @@ fn solve_day(
     } else {
         vec![0.0; inst.templates.len()]
     };
-    // Round, then the descent of `improve`, then annealing.
-    let heur = improve(
+    // Round, then the descent of `improve`, then LP dives, annealing and chains.
+    let mut heur = improve(
         inst,
         d,
         lp_x.iter().map(|v| v.round().max(0.0) as u32).collect(),
@@ -694,6 +891,35 @@ fn solve_day(
     };
     // The search's time: annealing first, then the chains (`chain_share` of it), then the MIP.
     let chain_deadline = deadline - Duration::from_secs_f64(mip_s.min(left(Instant::now())));
+    if lp_ok && opts.dive_share > 0.0 {
+        let dive_s = chain_deadline.saturating_duration_since(Instant::now()).as_secs_f64() * opts.dive_share.min(1.0);
+        let dive_deadline = Instant::now() + Duration::from_secs_f64(dive_s);
+        let max_dives = if opts.moves_per_day.is_some() { opts.dives_per_day } else { u64::MAX };
+        let mut diver = LpDiver::new(inst, lps, lp_cols, integral);
+        let mut rng = Rng(opts.seed ^ (d as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut best = day_cost(inst, d, &heur);
+        let mut best_x: Vec<u32> = Vec::new();
+        let mut k = 0;
+        while k < max_dives && Instant::now() < dive_deadline && best > lpv + 1e-9 {
+            // The first dive follows the LP exactly; the others explore around it.
+            let noise = if k == 0 { 0.0 } else { opts.dive_noise };
+            // Every other dive after the first keeps the best day's first start times and
+            // re-dives the rest.
+            let keep = if k % 2 == 0 { 0 } else { rng.below(diver.by_start.len()) };
+            if let Some(x) = diver.dive(inst, &mut rng, noise, best, dive_deadline, &best_x, keep) {
+                let c = day_cost(inst, d, &x);
+                if c < best {
+                    best = c;
+                    best_x = x.clone();
+                    heur = x;
+                }
+            }
+            k += 1;
+        }
+        if std::env::var_os("CCOPS_DEBUG_DIVES").is_some() {
+            eprintln!("day {d}: lp {lpv} dives {k} best {best}");
+        }
+    }
     let search_s = chain_deadline.saturating_duration_since(Instant::now()).as_secs_f64();
     let chain_s = if opts.moves_per_day.is_none() { search_s * opts.chain_share.clamp(0.0, 1.0) } else { 0.0 };
     let ls_deadline = chain_deadline - Duration::from_secs_f64(chain_s.min(search_s));
@@ -722,7 +948,7 @@ fn solve_day(
     // MIP from that start, for the rest of the day's time.
     let rest = left(Instant::now());
     if opts.mip && !proved && rest > 0.05 {
-        let mut mip = build_day(inst, d, true).optimise(Sense::Minimise);
+        let mut mip = build_day(inst, d, true).0.optimise(Sense::Minimise);
         mip.make_quiet();
         mip.set_option("time_limit", rest);
         mip.set_option("threads", 1);
@@ -912,6 +1138,58 @@ mod tests {
         assert!(r.lp_bound <= 1.0);
     }
 
+    /// A day built like sched_p500_s15 (4 h shifts with a break after 2 h, 8 h shifts with
+    /// breaks and a lunch in three positions), its requirement the exact cover of a hidden
+    /// integer mix: the first LP dive (no noise) finds a perfect cover, where rounding the LP
+    /// and the descent do not; each dive's answer is a legal count vector.
+    #[test]
+    fn lp_dive_finds_an_exact_cover_that_rounding_misses() {
+        let per_day = 64;
+        let mut templates: Vec<Vec<usize>> = Vec::new();
+        let shapes: [(usize, &[(usize, usize)]); 4] =
+            [(16, &[(8, 1)]), (32, &[(8, 1), (16, 2), (26, 1)]), (32, &[(8, 1), (14, 2), (26, 1)]), (32, &[(8, 1), (18, 2), (26, 1)])];
+        for (len, brk) in shapes {
+            for start in 0..=per_day - len {
+                templates.push((0..len).filter(|&o| !brk.iter().any(|&(b, l)| (b..b + l).contains(&o))).map(|o| start + o).collect());
+            }
+        }
+        let mut rng = Rng(11);
+        let hidden: Vec<u32> = (0..templates.len()).map(|_| if rng.unit() < 0.3 { rng.below(6) as u32 } else { 0 }).collect();
+        let mut inst = ShiftMixInstance {
+            days: 1,
+            intervals_per_day: per_day,
+            required: vec![vec![0.0; per_day]],
+            templates,
+            under_weight: 1.0,
+            over_weight: 1.0,
+            max_per_shift: 100.0,
+        };
+        inst.required[0] = coverage_day(&inst, &hidden);
+        let (pb, cols) = build_day(&inst, 0, false);
+        let mut lp = pb.optimise(Sense::Minimise);
+        lp.make_quiet();
+        let solved = lp.solve();
+        assert_eq!(solved.status(), HighsModelStatus::Optimal);
+        let rounded: Vec<u32> = solved.get_solution().columns()[..cols.len()].iter().map(|v| v.round() as u32).collect();
+        let descent = day_cost(&inst, 0, &improve(&inst, 0, rounded));
+        assert!(descent > 0.0, "rounding + descent should not already be exact here ({descent})");
+        let mut diver = LpDiver::new(&inst, solved, cols, true);
+        let far = Instant::now() + Duration::from_secs(60);
+        let x = diver.dive(&inst, &mut Rng(1), 0.0, f64::INFINITY, far, &[], 0).expect("dive");
+        assert_eq!(x.len(), inst.templates.len());
+        assert_eq!(day_cost(&inst, 0, &x), 0.0);
+        // A noisy re-dive of the second half keeps the first half's start times as they were.
+        let keep = diver.by_start.len() / 2;
+        let y = diver.dive(&inst, &mut Rng(2), 0.3, f64::INFINITY, far, &x, keep).expect("re-dive");
+        for g in &diver.by_start[..keep] {
+            for &s in g {
+                assert_eq!(x[s], y[s], "template {s} of the kept prefix changed");
+            }
+        }
+        // A dive whose bound cannot beat the cutoff is cut.
+        assert!(diver.dive(&inst, &mut Rng(3), 0.0, 0.0, far, &[], 0).is_none());
+    }
+
     /// A small multi-day instance with break holes (4 days × 32 intervals).
     fn small() -> ShiftMixInstance {
         let mut templates = Vec::new();
@@ -957,6 +1235,7 @@ mod tests {
             chain_share: 1.0,
             chain_depth: 8,
             chains_per_day: Some(100),
+            ..Default::default()
         };
         let seq = solve_shift_mix_with(&inst, &opts(1)).unwrap();
         let par = solve_shift_mix_with(&inst, &opts(2)).unwrap();
