@@ -197,6 +197,9 @@ pub struct ShiftMixOptions {
     pub dive_noise: f64,
     /// With `moves_per_day` set (a reproducible run): dives per day.
     pub dives_per_day: u64,
+    /// Share of the re-dives that start shortly before a start time where the best day's LP
+    /// bound rose (the rest start anywhere).
+    pub dive_rise_share: f64,
 }
 
 impl Default for ShiftMixOptions {
@@ -214,6 +217,7 @@ impl Default for ShiftMixOptions {
             dive_share: 0.95,
             dive_noise: 0.15,
             dives_per_day: 4,
+            dive_rise_share: 0.7,
         }
     }
 }
@@ -648,12 +652,17 @@ struct LpDiver {
     /// Templates grouped by their first working interval, in time order.
     by_start: Vec<Vec<usize>>,
     lp_x: Vec<f64>,
+    lp: f64,
     integral: bool,
+    /// Start-time groups (indices into `by_start`) at which the last dive's LP bound rose: where
+    /// it lost against the LP, and where a re-dive should start a little before.
+    rises: Vec<usize>,
 }
 
 impl LpDiver {
     fn new(inst: &ShiftMixInstance, solved: highs::SolvedModel, cols: Vec<Col>, integral: bool) -> Self {
         let lp_x = solved.get_solution().columns()[..cols.len()].to_vec();
+        let lp = solved.objective_value();
         let mut first: Vec<(usize, usize)> = inst
             .templates
             .iter()
@@ -672,7 +681,7 @@ impl LpDiver {
                 g.push(s);
             }
         }
-        LpDiver { model: Some(solved.into()), cols, by_start, lp_x, integral }
+        LpDiver { model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new() }
     }
 
     /// Re-solve the LP with the current bounds: (objective, template counts), None if HiGHS
@@ -722,9 +731,16 @@ impl LpDiver {
             }
         }
         let mut x = self.lp_x.clone();
+        self.rises.clear();
+        let integral = self.integral;
+        let bound = move |obj: f64| if integral { (obj - 1e-6).ceil() } else { obj };
+        let mut last_lb = bound(self.lp);
         if keep > 0 {
             match self.resolve(deadline) {
-                Some((_, xs)) => x = xs,
+                Some((obj, xs)) => {
+                    x = xs;
+                    last_lb = bound(obj);
+                }
                 None => {
                     self.by_start = groups;
                     return None;
@@ -732,7 +748,7 @@ impl LpDiver {
             }
         }
         let out = (|| {
-            for g in &groups[keep..] {
+            for (gi, g) in groups.iter().enumerate().skip(keep) {
                 if Instant::now() >= deadline {
                     return None;
                 }
@@ -756,10 +772,14 @@ impl LpDiver {
                 }
                 let (obj, c, xs) = choice?;
                 if !obj.is_nan() {
-                    let lb = if self.integral { (obj - 1e-6).ceil() } else { obj };
+                    let lb = bound(obj);
                     if lb >= cutoff {
                         return None;
                     }
+                    if lb > last_lb + 1e-9 {
+                        self.rises.push(gi);
+                    }
+                    last_lb = lb;
                     x = xs;
                 }
                 for (&s, &k) in g.iter().zip(&c) {
@@ -772,6 +792,62 @@ impl LpDiver {
         self.by_start = groups;
         out
     }
+}
+
+/// The best day the dive workers have found, and where its LP bound rose ([`LpDiver::rises`]).
+#[derive(Debug, Clone)]
+struct BestDay {
+    cost: f64,
+    x: Vec<u32>,
+    rises: Vec<usize>,
+}
+
+/// How many start times before a rise of the bound a targeted re-dive may start.
+const DIVE_BACKTRACK: usize = 12;
+
+/// One worker's dives on day `d` until `deadline`, `max_dives`, or the day reaches its bound
+/// `lpv`; `best` (cost, counts) is shared by the workers. Returns the number of dives.
+#[allow(clippy::too_many_arguments)]
+fn run_dives(
+    inst: &ShiftMixInstance,
+    d: usize,
+    diver: &mut LpDiver,
+    rng: &mut Rng,
+    opts: &ShiftMixOptions,
+    max_dives: u64,
+    lpv: f64,
+    best: &Mutex<BestDay>,
+    deadline: Instant,
+    worker: usize,
+) -> u64 {
+    let mut k = 0;
+    while k < max_dives && Instant::now() < deadline {
+        let b = best.lock().map(|b| b.clone()).unwrap_or_else(|e| e.into_inner().clone());
+        if b.cost <= lpv + 1e-9 {
+            break;
+        }
+        // The first worker's first dive follows the LP exactly; the others explore around it,
+        // every other one keeping the best day's first start times and re-diving the rest —
+        // mostly from a little before a start time where the best day's bound rose.
+        let noise = if k == 0 && worker == 0 { 0.0 } else { opts.dive_noise };
+        let groups = diver.by_start.len();
+        let keep = if (k + worker as u64) % 2 == 0 {
+            0
+        } else if !b.rises.is_empty() && rng.unit() < opts.dive_rise_share {
+            b.rises[rng.below(b.rises.len())].saturating_sub(rng.below(DIVE_BACKTRACK))
+        } else {
+            rng.below(groups)
+        };
+        if let Some(x) = diver.dive(inst, rng, noise, b.cost, deadline, &b.x, keep) {
+            let c = day_cost(inst, d, &x);
+            let mut b = best.lock().unwrap_or_else(|e| e.into_inner());
+            if c < b.cost {
+                *b = BestDay { cost: c, x, rises: diver.rises.clone() };
+            }
+        }
+        k += 1;
+    }
+    k
 }
 
 /// Integer splits of the fractional counts `vals` with their rounded total: the two best by
@@ -855,6 +931,8 @@ fn solve_day(
     neigh: &[Vec<u32>],
     opts: &ShiftMixOptions,
     deadline: Instant,
+    dive_threads: usize,
+    start: Option<&[u32]>,
 ) -> Result<DayResult, ScheduleError> {
     let integral = integral_weights(inst);
     let left = |now: Instant| deadline.saturating_duration_since(now).as_secs_f64();
@@ -884,6 +962,11 @@ fn solve_day(
         d,
         lp_x.iter().map(|v| v.round().max(0.0) as u32).collect(),
     );
+    // A day solved before (a second pass) goes on from its best.
+    let start = start.filter(|x| x.len() == heur.len() && day_cost(inst, d, x) < day_cost(inst, d, &heur));
+    if let Some(x) = start {
+        heur = x.to_vec();
+    }
     let mip_s = if opts.mip {
         left(Instant::now()) * opts.mip_share.clamp(0.0, 1.0)
     } else {
@@ -895,29 +978,38 @@ fn solve_day(
         let dive_s = chain_deadline.saturating_duration_since(Instant::now()).as_secs_f64() * opts.dive_share.min(1.0);
         let dive_deadline = Instant::now() + Duration::from_secs_f64(dive_s);
         let max_dives = if opts.moves_per_day.is_some() { opts.dives_per_day } else { u64::MAX };
+        let best = Mutex::new(BestDay { cost: day_cost(inst, d, &heur), x: start.map(<[u32]>::to_vec).unwrap_or_default(), rises: Vec::new() });
+        let seed = |w: u64| opts.seed ^ (d as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03) ^ w.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut diver = LpDiver::new(inst, lps, lp_cols, integral);
-        let mut rng = Rng(opts.seed ^ (d as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let mut best = day_cost(inst, d, &heur);
-        let mut best_x: Vec<u32> = Vec::new();
-        let mut k = 0;
-        while k < max_dives && Instant::now() < dive_deadline && best > lpv + 1e-9 {
-            // The first dive follows the LP exactly; the others explore around it.
-            let noise = if k == 0 { 0.0 } else { opts.dive_noise };
-            // Every other dive after the first keeps the best day's first start times and
-            // re-dives the rest.
-            let keep = if k % 2 == 0 { 0 } else { rng.below(diver.by_start.len()) };
-            if let Some(x) = diver.dive(inst, &mut rng, noise, best, dive_deadline, &best_x, keep) {
-                let c = day_cost(inst, d, &x);
-                if c < best {
-                    best = c;
-                    best_x = x.clone();
-                    heur = x;
-                }
-            }
-            k += 1;
+        // Extra workers (days solved one after another with all cores) dive with their own
+        // copy of the LP and share the best day, whose cost cuts every worker's dives.
+        let dives: u64 = std::thread::scope(|sc| {
+            let helpers: Vec<_> = (1..dive_threads.max(1))
+                .map(|w| {
+                    let best = &best;
+                    sc.spawn(move || {
+                        let (pb, cols) = build_day(inst, d, false);
+                        let mut lp = pb.optimise(Sense::Minimise);
+                        lp.make_quiet();
+                        lp.set_option("threads", 1);
+                        let Ok(solved) = lp.try_solve() else { return 0 };
+                        if solved.status() != HighsModelStatus::Optimal {
+                            return 0;
+                        }
+                        let mut diver = LpDiver::new(inst, solved, cols, integral);
+                        run_dives(inst, d, &mut diver, &mut Rng(seed(w as u64)), opts, max_dives, lpv, best, dive_deadline, w)
+                    })
+                })
+                .collect();
+            let mine = run_dives(inst, d, &mut diver, &mut Rng(seed(0)), opts, max_dives, lpv, &best, dive_deadline, 0);
+            mine + helpers.into_iter().map(|h| h.join().unwrap_or(0)).sum::<u64>()
+        });
+        let BestDay { cost, x, rises } = best.into_inner().unwrap_or_else(|e| e.into_inner());
+        if !x.is_empty() {
+            heur = x;
         }
         if std::env::var_os("CCOPS_DEBUG_DIVES").is_some() {
-            eprintln!("day {d}: lp {lpv} dives {k} best {best}");
+            eprintln!("day {d}: lp {lpv} dives {dives} best {cost} bound rose at start groups {rises:?}");
         }
     }
     let search_s = chain_deadline.saturating_duration_since(Instant::now()).as_secs_f64();
@@ -1047,11 +1139,40 @@ pub fn solve_shift_mix_with(
             &neigh,
             opts,
             t_start + Duration::from_secs_f64(limit * day_end_frac(d, inst.days, threads)),
+            1,
+            None,
         );
         results.lock().unwrap_or_else(|e| e.into_inner())[d] = Some(r);
     };
+    // With LP dives (and no fixed move count), days go one after another and every core dives
+    // on the day in hand: each day gets an equal share of the time still left, so a day that
+    // reaches its bound early hands its time on, and no core idles in a last round of fewer
+    // days than cores (7 days on 2 cores left one core idle for a quarter of the limit).
+    let days_in_turn = threads > 1 && opts.dive_share > 0.0 && opts.moves_per_day.is_none();
     if threads == 1 {
         worker();
+    } else if days_in_turn {
+        let t_end = t_start + Duration::from_secs_f64(limit);
+        let mut days: Vec<Option<DayResult>> = vec![None; inst.days];
+        let mut todo: Vec<usize> = (0..inst.days).collect();
+        // First pass: every day; then the time the days that reached their bound did not use
+        // goes round the others again, each going on from its best.
+        while !todo.is_empty() && t_end.saturating_duration_since(Instant::now()) > Duration::from_millis(200) {
+            for (i, &d) in todo.iter().enumerate() {
+                let left = t_end.saturating_duration_since(Instant::now());
+                let deadline = Instant::now() + left / (todo.len() - i) as u32;
+                let prev = days[d].as_ref().map(|r| r.x.as_slice());
+                let r = solve_day(inst, d, &neigh, opts, deadline, threads, prev)?;
+                if days[d].as_ref().is_none_or(|p| day_cost(inst, d, &r.x) < day_cost(inst, d, &p.x)) {
+                    days[d] = Some(r);
+                }
+            }
+            todo.retain(|&d| days[d].as_ref().is_some_and(|r| !r.proved));
+        }
+        let mut res = results.lock().unwrap_or_else(|e| e.into_inner());
+        for (d, r) in days.into_iter().enumerate() {
+            res[d] = r.map(Ok);
+        }
     } else {
         std::thread::scope(|sc| {
             for _ in 0..threads {
