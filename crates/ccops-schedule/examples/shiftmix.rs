@@ -53,6 +53,9 @@ fn main() {
     if let Some(v) = std::env::var("SHIFTMIX_DIVE_RISE").ok().and_then(|v| v.parse().ok()) {
         opts.dive_rise_share = v;
     }
+    if let Some(v) = std::env::var("SHIFTMIX_DIVE_TILT").ok().and_then(|v| v.parse().ok()) {
+        opts.dive_tilt = v;
+    }
     if let Some(v) = std::env::var("SHIFTMIX_SEED").ok().and_then(|v| v.parse().ok()) {
         opts.seed = v;
     }

@@ -200,6 +200,9 @@ pub struct ShiftMixOptions {
     /// Share of the re-dives that start shortly before a start time where the best day's LP
     /// bound rose (the rest start anywhere).
     pub dive_rise_share: f64,
+    /// Largest random cost added to a template column in dives after the first (see
+    /// [`LpDiver::tilt`]); 0 = follow the same LP optimum every time.
+    pub dive_tilt: f64,
 }
 
 impl Default for ShiftMixOptions {
@@ -215,9 +218,10 @@ impl Default for ShiftMixOptions {
             chain_depth: 12,
             chains_per_day: None,
             dive_share: 0.95,
-            dive_noise: 0.15,
+            dive_noise: 0.0,
             dives_per_day: 4,
             dive_rise_share: 0.7,
+            dive_tilt: 1e-2,
         }
     }
 }
@@ -654,6 +658,8 @@ struct LpDiver {
     lp_x: Vec<f64>,
     lp: f64,
     integral: bool,
+    /// Current tilt of each template column's cost (see [`LpDiver::tilt`]).
+    tilt: Vec<f64>,
     /// Start-time groups (indices into `by_start`) at which the last dive's LP bound rose: where
     /// it lost against the LP, and where a re-dive should start a little before.
     rises: Vec<usize>,
@@ -681,7 +687,7 @@ impl LpDiver {
                 g.push(s);
             }
         }
-        LpDiver { model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new() }
+        LpDiver { tilt: vec![0.0; cols.len()], model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new() }
     }
 
     /// Re-solve the LP with the current bounds: (objective, template counts), None if HiGHS
@@ -690,10 +696,29 @@ impl LpDiver {
         let mut model = self.model.take()?;
         model.set_option("time_limit", deadline.saturating_duration_since(Instant::now()).as_secs_f64().max(0.01));
         let solved = model.try_solve().ok()?;
-        let out = (solved.status() == HighsModelStatus::Optimal)
-            .then(|| (solved.objective_value(), solved.get_solution().columns()[..self.cols.len()].to_vec()));
+        let out = (solved.status() == HighsModelStatus::Optimal).then(|| {
+            let xs = solved.get_solution().columns()[..self.cols.len()].to_vec();
+            // The objective without the tilt (see `tilt`).
+            let tilt: f64 = self.tilt.iter().zip(&xs).map(|(c, v)| c * v).sum();
+            (solved.objective_value() - tilt, xs)
+        });
         self.model = Some(solved.into());
         out
+    }
+
+    /// Tiny random costs on the template columns (`eps` = 0: none). The LP's optimal face is
+    /// wide (hundreds of templates at zero reduced cost); a tilt picks another optimal point to
+    /// follow, so dives start in other basins at no loss of bound.
+    fn tilt(&mut self, rng: &mut Rng, eps: f64) {
+        for s in 0..self.cols.len() {
+            let c = eps * rng.unit();
+            if c != 0.0 || self.tilt[s] != 0.0 {
+                self.tilt[s] = c;
+                if let Some(m) = self.model.as_mut() {
+                    m.change_column_cost(self.cols[s], c);
+                }
+            }
+        }
     }
 
     fn set(&mut self, s: usize, lo: f64, hi: f64) {
@@ -735,7 +760,7 @@ impl LpDiver {
         let integral = self.integral;
         let bound = move |obj: f64| if integral { (obj - 1e-6).ceil() } else { obj };
         let mut last_lb = bound(self.lp);
-        if keep > 0 {
+        if keep > 0 || self.tilt.iter().any(|&c| c != 0.0) {
             match self.resolve(deadline) {
                 Some((obj, xs)) => {
                     x = xs;
@@ -838,6 +863,8 @@ fn run_dives(
         } else {
             rng.below(groups)
         };
+        let eps = if k == 0 && worker == 0 { 0.0 } else { opts.dive_tilt };
+        diver.tilt(rng, eps);
         if let Some(x) = diver.dive(inst, rng, noise, b.cost, deadline, &b.x, keep) {
             let c = day_cost(inst, d, &x);
             let mut b = best.lock().unwrap_or_else(|e| e.into_inner());
@@ -1309,6 +1336,15 @@ mod tests {
         }
         // A dive whose bound cannot beat the cutoff is cut.
         assert!(diver.dive(&inst, &mut Rng(3), 0.0, 0.0, far, &[], 0).is_none());
+        // A tilted LP follows another (near-)optimal point, but reports the untilted objective
+        // (what a dive is cut by): close to 0, though the tilt costs of its shifts are not.
+        diver.tilt(&mut Rng(4), 1e-2);
+        for s in 0..inst.templates.len() {
+            diver.set(s, 0.0, inst.max_per_shift);
+        }
+        let (obj, xs) = diver.resolve(far).expect("tilted LP");
+        let tilt: f64 = diver.tilt.iter().zip(&xs).map(|(c, v)| c * v).sum();
+        assert!(tilt > 0.1 && obj < 0.05, "objective {obj}, tilt {tilt}");
     }
 
     /// A small multi-day instance with break holes (4 days × 32 intervals).
