@@ -56,6 +56,9 @@ fn main() {
     if let Some(v) = std::env::var("SHIFTMIX_DIVE_TILT").ok().and_then(|v| v.parse().ok()) {
         opts.dive_tilt = v;
     }
+    if let Some(v) = std::env::var("SHIFTMIX_DIVE_FULL").ok().and_then(|v| v.parse().ok()) {
+        opts.dive_full_share = v;
+    }
     if let Some(v) = std::env::var("SHIFTMIX_SEED").ok().and_then(|v| v.parse().ok()) {
         opts.seed = v;
     }
