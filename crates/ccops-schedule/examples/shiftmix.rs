@@ -42,26 +42,17 @@ fn main() {
     if let Some(k) = a.get(5).and_then(|s| s.parse().ok()) {
         opts.chain_depth = k;
     }
-    // SHIFTMIX_DIVE_SHARE / SHIFTMIX_DIVE_NOISE override the LP dives' share of the search time
-    // and their perturbation; SHIFTMIX_SEED the search's seed.
-    if let Some(v) = std::env::var("SHIFTMIX_DIVE_SHARE").ok().and_then(|v| v.parse().ok()) {
-        opts.dive_share = v;
+    // SHIFTMIX_DIVE_SHARE / _NOISE / _RISE / _TILT / _FULL override the LP dives' options (see
+    // `ShiftMixOptions`); SHIFTMIX_SEED the search's seed.
+    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
     }
-    if let Some(v) = std::env::var("SHIFTMIX_DIVE_NOISE").ok().and_then(|v| v.parse().ok()) {
-        opts.dive_noise = v;
-    }
-    if let Some(v) = std::env::var("SHIFTMIX_DIVE_RISE").ok().and_then(|v| v.parse().ok()) {
-        opts.dive_rise_share = v;
-    }
-    if let Some(v) = std::env::var("SHIFTMIX_DIVE_TILT").ok().and_then(|v| v.parse().ok()) {
-        opts.dive_tilt = v;
-    }
-    if let Some(v) = std::env::var("SHIFTMIX_DIVE_FULL").ok().and_then(|v| v.parse().ok()) {
-        opts.dive_full_share = v;
-    }
-    if let Some(v) = std::env::var("SHIFTMIX_SEED").ok().and_then(|v| v.parse().ok()) {
-        opts.seed = v;
-    }
+    opts.dive_share = env("SHIFTMIX_DIVE_SHARE").unwrap_or(opts.dive_share);
+    opts.dive_noise = env("SHIFTMIX_DIVE_NOISE").unwrap_or(opts.dive_noise);
+    opts.dive_rise_share = env("SHIFTMIX_DIVE_RISE").unwrap_or(opts.dive_rise_share);
+    opts.dive_tilt = env("SHIFTMIX_DIVE_TILT").unwrap_or(opts.dive_tilt);
+    opts.dive_full_share = env("SHIFTMIX_DIVE_FULL").unwrap_or(opts.dive_full_share);
+    opts.seed = env("SHIFTMIX_SEED").unwrap_or(opts.seed);
     let r = solve_shift_mix_with(&inst, &opts).expect("solve");
     // CCOPS_SHIFTMIX_DUMP=FILE writes the counts per day and template, for inspection.
     if let Ok(out) = std::env::var("CCOPS_SHIFTMIX_DUMP") {

@@ -951,6 +951,17 @@ fn build_day(inst: &ShiftMixInstance, d: usize, integer: bool) -> (RowProblem, V
     (pb, cols)
 }
 
+/// The day's LP relaxation solved on one thread within `time_limit_s`, with its template columns.
+fn solve_day_lp(inst: &ShiftMixInstance, d: usize, time_limit_s: f64) -> Result<(highs::SolvedModel, Vec<Col>), ScheduleError> {
+    let (pb, cols) = build_day(inst, d, false);
+    let mut lp = pb.optimise(Sense::Minimise);
+    lp.make_quiet();
+    lp.set_option("time_limit", time_limit_s.max(0.01));
+    lp.set_option("threads", 1);
+    let solved = lp.try_solve().map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
+    Ok((solved, cols))
+}
+
 fn integral_weights(inst: &ShiftMixInstance) -> bool {
     inst.under_weight.fract() == 0.0
         && inst.over_weight.fract() == 0.0
@@ -971,14 +982,7 @@ fn solve_day(
     let left = |now: Instant| deadline.saturating_duration_since(now).as_secs_f64();
     let day_s = left(Instant::now());
     // LP relaxation: the bound, and the point we round from.
-    let (lp_pb, lp_cols) = build_day(inst, d, false);
-    let mut lp = lp_pb.optimise(Sense::Minimise);
-    lp.make_quiet();
-    lp.set_option("time_limit", (day_s * 0.3).max(0.01));
-    lp.set_option("threads", 1);
-    let lps = lp
-        .try_solve()
-        .map_err(|e| ScheduleError::Input(format!("HiGHS: {e:?}")))?;
+    let (lps, lp_cols) = solve_day_lp(inst, d, day_s * 0.3)?;
     let lp_ok = lps.status() == HighsModelStatus::Optimal;
     let mut lpv = if lp_ok { lps.objective_value() } else { 0.0 };
     if integral {
@@ -1021,11 +1025,8 @@ fn solve_day(
                 .map(|w| {
                     let best = &best;
                     sc.spawn(move || {
-                        let (pb, cols) = build_day(inst, d, false);
-                        let mut lp = pb.optimise(Sense::Minimise);
-                        lp.make_quiet();
-                        lp.set_option("threads", 1);
-                        let Ok(solved) = lp.try_solve() else { return 0 };
+                        let left = dive_deadline.saturating_duration_since(Instant::now()).as_secs_f64();
+                        let Ok((solved, cols)) = solve_day_lp(inst, d, left) else { return 0 };
                         if solved.status() != HighsModelStatus::Optimal {
                             return 0;
                         }
