@@ -32,6 +32,7 @@ pub mod model;
 pub mod rules;
 pub mod shiftmix;
 mod solver;
+pub mod weekplan;
 
 pub use check::{CheckReport, Coverage, IntervalCoverage, Violation, check};
 pub use model::{Agent, Problem, Requirements, Segment};

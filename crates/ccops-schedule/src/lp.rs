@@ -113,12 +113,12 @@ fn bound_by_blocks(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&D
 
 /// Agents of one group who share the same week constraints, and the working-day patterns
 /// (bit i = day `first_day + i` worked) any of them may legally have.
-struct WeekClass {
-    key: ClassKey,
-    first_day: usize,
-    ndays: usize,
-    size: usize,
-    masks: Vec<u32>,
+pub(crate) struct WeekClass {
+    pub(crate) key: ClassKey,
+    pub(crate) first_day: usize,
+    pub(crate) ndays: usize,
+    pub(crate) size: usize,
+    pub(crate) masks: Vec<u32>,
 }
 
 /// The week-`w` classes of `members`: a pattern is legal for an agent when it works only days
@@ -128,7 +128,7 @@ struct WeekClass {
 /// candidates. Every legal roster gives each agent one such pattern, so the rows
 /// "shifts on day d = Σ patterns containing d" keep the LP a relaxation — and stop it from
 /// staffing every day in the demand's ratio when paired days off make that impossible.
-fn week_classes(m: &Model, rules: &Rules, members: &[usize], w: usize) -> Vec<WeekClass> {
+pub(crate) fn week_classes(m: &Model, rules: &Rules, members: &[usize], w: usize) -> Vec<WeekClass> {
     let lim = &rules.limits;
     let mut classes: HashMap<ClassKey, usize> = HashMap::new();
     for &a in members {
@@ -179,6 +179,12 @@ fn week_classes(m: &Model, rules: &Rules, members: &[usize], w: usize) -> Vec<We
 /// same offsets from every start, so sorted shifts take sorted break starts: the counts of an
 /// integer solution are realisable break by break (see [`DayMix`]). Forward/backward rows are
 /// only needed where their right-hand side changes; the running total is monotone in between.
+///
+/// The gap between breaks: in a legal roster each shift's (k+1)-th break starts at least
+/// L = ℓₖ + gap after its k-th, so at most as many (k+1)-th breaks have started by t as k-th
+/// breaks by t − L: `P_{k+1}[t] ≤ P_k[t − L]` — valid for every roster, and exactly what the
+/// i-th-to-i-th hand-out of sorted break starts needs to keep the gap. `on_break(t)` is the
+/// row counting agents on break in slot t (the on-break share), if any.
 #[allow(clippy::too_many_arguments)]
 fn add_breaks(
     pb: &mut ColProblem,
@@ -186,7 +192,9 @@ fn add_breaks(
     cands: &[crate::model::Cand],
     slot: i32,
     integral: bool,
+    gap_minutes: i32,
     cap: impl Fn(usize) -> Option<Row>,
+    on_break: impl Fn(usize) -> Option<Row>,
     mut bcols: Option<&mut Vec<(usize, usize, usize, usize)>>,
 ) -> Vec<Vec<(Row, f64)>> {
     let mut per_cand: Vec<Vec<(Row, f64)>> = vec![Vec::new(); cands.len()];
@@ -201,6 +209,31 @@ fn add_breaks(
             let ss = ((c.start + b.earliest) / slot) as usize;
             let se = ((c.start + b.latest) / slot) as usize;
             keys.entry((c.template, k)).or_default().push((ci, ss, se.max(ss), len));
+        }
+    }
+    // Gap rows: (template, k ≥ 1, t) → row `P_k[t] − P_{k−1}[t − L] ≤ 0`, and the rows each
+    // P_{k−1}[τ] enters with −1. Rows whose right side is the whole total are left out.
+    let span = |list: &[(usize, usize, usize, usize)]| {
+        (list.iter().map(|e| e.1).min().unwrap_or(0), list.iter().map(|e| e.2).max().unwrap_or(0) + 1)
+    };
+    let mut gap_row: HashMap<(usize, usize, usize), Row> = HashMap::new();
+    let mut gap_prev: HashMap<(usize, usize, usize), Vec<Row>> = HashMap::new();
+    for (&(template, k), list) in &keys {
+        let Some(prev) = k.checked_sub(1).and_then(|p| keys.get(&(template, p))) else { continue };
+        let (p0, p1) = span(prev);
+        let lp = prev.first().map_or(1, |e| e.3);
+        let l = lp + (gap_minutes.max(0) as usize).div_ceil(slot as usize);
+        let (t0, t1) = span(list);
+        for t in t0..t1 {
+            let tau = t.checked_sub(l);
+            if tau.is_some_and(|x| x + 1 >= p1) {
+                continue;
+            }
+            let r = pb.add_row(..=0.0);
+            gap_row.insert((template, k, t), r);
+            if let Some(x) = tau.filter(|&x| x >= p0) {
+                gap_prev.entry((template, k - 1, x)).or_default().push(r);
+            }
         }
     }
     for (&(template, k), list) in &keys {
@@ -222,6 +255,7 @@ fn add_breaks(
             let i = t - t0;
             let mut e = vec![(link[i], 1.0), (window[i], 1.0)];
             e.extend((t..t + len).filter_map(&cap).map(|cr| (cr, 1.0)));
+            e.extend((t..t + len).filter_map(&on_break).map(|r| (r, 1.0)));
             if let Some(b) = bcols.as_deref_mut() {
                 b.push((template, k, t, *ncols));
             }
@@ -239,6 +273,10 @@ fn add_breaks(
             if t + 1 == t1 {
                 e.push((total, 1.0));
             }
+            if let Some(&r) = gap_row.get(&(template, k, t)) {
+                e.push((r, 1.0));
+            }
+            e.extend(gap_prev.get(&(template, k, t)).into_iter().flatten().map(|&r| (r, -1.0)));
             pb.add_column(0.0, 0.0.., e);
             *ncols += 2;
         }
@@ -307,6 +345,7 @@ fn under_bound_days(
     );
     let h = m.slot_hours();
     let na = m.agent_group.len();
+    let gap = rules.breaks.min_gap_minutes as i32;
     let mut pb = ColProblem::default();
     let mut ncols = 0usize;
     // Column index of x[g][d][c], to read the shift mix back.
@@ -374,7 +413,7 @@ fn under_bound_days(
         for d in d0..d1 {
             let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
             let day_row = pb.add_row(..=avail as f64);
-            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, false, |t| cap.get(&(g, t)).copied(), None);
+            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, false, gap, |t| cap.get(&(g, t)).copied(), |_| None, None);
             let per_cand = m.cands[d]
                 .iter()
                 .zip(brk)
@@ -505,7 +544,23 @@ pub struct DayMix {
 /// and gaps between breaks not modelled).
 /// `integral` makes shift and break counts integer (a MIP, HiGHS, within the limit; None when it
 /// found no integer point).
-pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_s: f64, integral: bool) -> Option<DayMix> {
+///
+/// `windows` (optional) are, per class, its agents' rest windows (earliest start, latest end):
+/// then at least as many of the class's shifts start at or after each earliest start as there
+/// are agents who cannot start before it, and likewise for latest ends — the counts a hand-out
+/// to those agents needs (Hall's condition on each side), at a few rows instead of a class per
+/// window.
+pub fn day_mix(
+    m: &Model,
+    breaks: &crate::rules::BreakPolicy,
+    d: usize,
+    counts: &HashMap<DayClass, f64>,
+    windows: Option<&HashMap<DayClass, Vec<(i32, i32)>>>,
+    time_limit_s: f64,
+    integral: bool,
+) -> Option<DayMix> {
+    let gap = breaks.min_gap_minutes as i32;
+    let frac = breaks.max_on_break_fraction;
     let (ng, nq) = (m.group_mask.len(), m.queues.len());
     let slot = m.slot;
     let per_day = (1440 / slot) as usize;
@@ -526,6 +581,9 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_
             }
         }
     }
+    // On break at most `frac` of those at work (`max(1, ⌊frac·n⌋)` allows a little more when
+    // few are at work; the plan keeps the stricter share, so it can always be handed out).
+    let on_break: HashMap<usize, Row> = if frac < 1.0 { (t_lo..ns).map(|t| (t, pb.add_row(..=0.0))).collect() } else { HashMap::new() };
     for g in 0..ng {
         for t in t_lo..ns {
             if (0..nq).any(|q| m.group_mask[g] & (1 << q) != 0 && m.required[q][t] > 0.0) {
@@ -539,7 +597,7 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_
         }
         classes.sort_by_key(|c| c.0);
         let mut bc = Vec::new();
-        let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, integral, |t| cap.get(&(g, t)).copied(), Some(&mut bc));
+        let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, integral, gap, |t| cap.get(&(g, t)).copied(), |t| on_break.get(&t).copied(), Some(&mut bc));
         bcols.extend(bc.into_iter().map(|(tpl, k, t, col)| (g, tpl, k, t, col)));
         let shared: Vec<Vec<(Row, f64)>> = m.cands[d]
             .iter()
@@ -547,18 +605,43 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_
             .map(|(c, brk_entries)| {
                 let mut entries = shift_cover(c, slot, ns, &cap, g);
                 entries.extend(brk_entries);
+                let (t0, t1) = ((c.start / slot) as usize, (((c.start + c.len) / slot) as usize).min(ns));
+                entries.extend((t0..t1).filter_map(|t| on_break.get(&t)).map(|&r| (r, -frac)));
                 entries
             })
             .collect();
         for (class, n) in classes {
             let (_, paid, lo, hi) = class;
             let r = pb.add_row(n..=n);
+            let fits = |c: &crate::model::Cand| c.paid == paid && c.start >= lo && c.start + c.len <= hi;
+            // Hall rows: (threshold, row) for earliest starts and for latest ends.
+            let (mut late, mut early): (Vec<(i32, Row)>, Vec<(i32, Row)>) = (Vec::new(), Vec::new());
+            if let Some(w) = windows.and_then(|w| w.get(&class)) {
+                let first = m.cands[d].iter().filter(|c| fits(c)).map(|c| c.start).min().unwrap_or(i32::MAX);
+                let last = m.cands[d].iter().filter(|c| fits(c)).map(|c| c.start + c.len).max().unwrap_or(i32::MIN);
+                let mut los: Vec<i32> = w.iter().map(|x| x.0).filter(|&x| x > first).collect();
+                los.sort_unstable();
+                los.dedup();
+                for tau in los {
+                    let need = w.iter().filter(|x| x.0 >= tau).count() as f64;
+                    late.push((tau, pb.add_row(need..)));
+                }
+                let mut his: Vec<i32> = w.iter().map(|x| x.1).filter(|&x| x < last).collect();
+                his.sort_unstable();
+                his.dedup();
+                for tau in his {
+                    let need = w.iter().filter(|x| x.1 <= tau).count() as f64;
+                    early.push((tau, pb.add_row(need..)));
+                }
+            }
             for (ci, c) in m.cands[d].iter().enumerate() {
-                if c.paid != paid || c.start < lo || c.start + c.len > hi {
+                if !fits(c) {
                     continue;
                 }
                 let mut entries = shared[ci].clone();
                 entries.push((r, 1.0));
+                entries.extend(late.iter().filter(|x| c.start >= x.0).map(|x| (x.1, 1.0)));
+                entries.extend(early.iter().filter(|x| c.start + c.len <= x.0).map(|x| (x.1, 1.0)));
                 xcol.push((class, ci, ncols));
                 pb.add_column_with_integrality(0.0, 0.0.., entries, integral);
                 ncols += 1;
@@ -577,10 +660,20 @@ pub fn day_mix(m: &Model, d: usize, counts: &HashMap<DayClass, f64>, time_limit_
         }
     }
     let mut model = pb.optimise(Sense::Minimise);
-    model.make_quiet();
+    if std::env::var("CCOPS_EXP_HIGHS_LOG").map_or(true, |v| v != d.to_string()) {
+        model.make_quiet();
+    } else {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", true);
+        model.set_option("write_model_to_file", true);
+        model.set_option("write_model_file", format!("/tmp/day{d}.mps").as_str());
+    }
     model.set_option("time_limit", time_limit_s.max(0.1));
     // It runs beside the roster search: one core.
     model.set_option("threads", 1);
+    if let Some(g) = std::env::var("CCOPS_EXP_MIPGAP").ok().and_then(|v| v.parse::<f64>().ok()) {
+        model.set_option("mip_abs_gap", g);
+    }
     let solved = model.try_solve().ok()?;
     let (bound, found) = if integral {
         let dual = solved.double_info_value(c"mip_dual_bound").ok().filter(|x| x.is_finite())?;

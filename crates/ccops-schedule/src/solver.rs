@@ -158,6 +158,8 @@ struct State<'m> {
     target: Option<Vec<Vec<Vec<f64>>>>,
     /// LP working-day patterns still to be given out, per week class: construction prefers them.
     pattern_target: Option<std::collections::HashMap<lp::ClassKey, Vec<(u32, f64)>>>,
+    /// Whole-agent weeks rounded from the LP (`[agent][week]`): construction tries them first.
+    week_plan: Option<Vec<Vec<Option<crate::weekplan::WeekPlan>>>>,
     /// How much worse than `before` a move may leave the objective and still be accepted
     /// (annealing; 0 = descent).
     slack: f64,
@@ -210,6 +212,7 @@ impl<'m> State<'m> {
             touched_mark: vec![false; ns],
             target: None,
             pattern_target: None,
+            week_plan: None,
             slack: 0.0,
             marg: vec![0.0; ns * ng],
             marg_stamp: vec![0; ns * ng],
@@ -683,6 +686,16 @@ impl<'m> State<'m> {
             let pick = rng.below(k);
             patterns.swap(0, pick);
         }
+        // The planned week first, when its days and paid lengths are open to the agent.
+        if let Some(plan) = self.week_plan.as_ref().and_then(|p| p[a][w].as_ref())
+            && let Some(choice) = (0..nd)
+                .filter(|&i| plan.mask & (1 << i) != 0)
+                .map(|i| paid_vals.binary_search(&plan.paid[i]).ok().filter(|&p| best[i][p] > f64::NEG_INFINITY))
+                .collect::<Option<Vec<usize>>>()
+            && patterns.iter().any(|p| p.1 == plan.mask)
+        {
+            patterns.insert(0, (f64::INFINITY, plan.mask, choice));
+        }
         // Realise: pick concrete shifts day by day (rest, spread, breaks), verify.
         for (_, mask, choice) in patterns.iter().take(24) {
             let mut ci_iter = choice.iter();
@@ -871,6 +884,16 @@ pub fn solve(
         progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
         if let Some(lp) = lp::under_bound(&m, rules, opts.lp_time_limit_s) {
             bound = Some(lp.under_bound_hours);
+            // With a time limit (day MIPs need one) and nothing to keep, the construction
+            // follows whole-agent weeks rounded from the LP; see [`crate::weekplan`].
+            if opts.day_mip && problem.existing.is_none() && let Some(limit) = opts.time_limit_s {
+                let t = std::time::Instant::now();
+                st.week_plan = Some(crate::weekplan::plan_weeks(&m, rules, &lp, (0.08 * limit).min(5.0)));
+                if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+                    let planned = st.week_plan.iter().flatten().flatten().filter(|x| x.is_some()).count();
+                    eprintln!("week plan: {planned} agent-weeks in {:.2}s", t.elapsed().as_secs_f64());
+                }
+            }
             st.target = Some(lp.mix);
             st.pattern_target = Some(lp.patterns);
         }
@@ -952,12 +975,30 @@ pub fn solve(
     }
     st.target = None;
     st.pattern_target = None;
+    // Then every day's MIP at once, within 60 % of the time left (the search polishes the rest).
+    let mut planned = false;
+    let mut plan_losses: Vec<usize> = Vec::new();
+    if st.week_plan.take().is_some()
+        && let Some(limit) = opts.time_limit_s
+    {
+        let left = limit - solve_start.elapsed().as_secs_f64();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let secs = (0.6 * left / m.days.div_ceil(threads).max(1) as f64).min(DAY_MIP_SECONDS);
+        let secs = std::env::var("CCOPS_EXP_DAYSEC").ok().and_then(|v| v.parse().ok()).unwrap_or(secs);
+        if secs >= 0.5 {
+            (planned, plan_losses) = replan_every_day(&mut st, secs);
+            let (u, o) = st.totals();
+            progress(&Progress { phase: "day plans", moves: 0, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound });
+        }
+    }
     // Local search: every move keeps hard rules; accept if not worse (plateau moves allowed).
     let mut moves = 0u64;
     let bound_obj = bound.map(|b| b * rules.weights.under);
     let anneal_seconds = opts.time_limit_s.map_or(0.0, |l| 0.9 * l - solve_start.elapsed().as_secs_f64());
     let annealing = anneal_seconds > 0.0;
-    let temp0 = rules.weights.under;
+    // A roster made of day MIPs is already close: annealing from the full temperature would
+    // first take it apart.
+    let temp0 = rules.weights.under * if planned { std::env::var("CCOPS_EXP_TEMP").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0) } else { 1.0 };
     let mut temp = if annealing { temp0 } else { 0.0 };
     let search_start = std::time::Instant::now();
     // Annealing may leave the best roster behind: keep a copy of it.
@@ -967,7 +1008,10 @@ pub fn solve(
     // while the search goes on, and the search applies each answer when it arrives.
     let deadline = opts.time_limit_s.map(|l| solve_start + std::time::Duration::from_secs_f64(l));
     std::thread::scope(|sc| {
-        let mut replan = deadline.filter(|_| opts.day_mip).map(|_| DayReplanner::start(sc, &m));
+        let mut replan = deadline.filter(|_| opts.day_mip).map(|_| DayReplanner::start(sc, &m, &rules.breaks));
+        if let Some(r) = replan.as_mut() {
+            r.first = std::mem::take(&mut plan_losses);
+        }
         'search: while moves < opts.max_moves && na > 0 {
             for _ in 0..200 {
                 moves += 1;
@@ -1335,9 +1379,12 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
 /// short-staffed day, whose plans the search mostly declined, and never reached the days where
 /// re-planning pays.)
 struct DayReplanner {
-    jobs: std::sync::mpsc::Sender<(usize, HashMap<lp::DayClass, f64>, f64)>,
+    jobs: std::sync::mpsc::Sender<(usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64)>,
     answers: std::sync::mpsc::Receiver<(usize, Option<lp::DayMix>)>,
     in_flight: bool,
+    /// Days to send before the round: those the first hand-out of day plans lost most on, the
+    /// most last.
+    first: Vec<usize>,
     /// Each day's coverage cost when it was last sent.
     sent_at: Vec<Option<f64>>,
     next_day: usize,
@@ -1347,17 +1394,17 @@ struct DayReplanner {
 const DAY_MIP_SECONDS: f64 = 6.0;
 
 impl DayReplanner {
-    fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model) -> DayReplanner {
-        let (jobs, job_rx) = std::sync::mpsc::channel::<(usize, HashMap<lp::DayClass, f64>, f64)>();
+    fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model, breaks: &'scope crate::rules::BreakPolicy) -> DayReplanner {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<(usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64)>();
         let (ans_tx, answers) = std::sync::mpsc::channel();
         sc.spawn(move || {
-            for (d, counts, limit) in job_rx {
-                if ans_tx.send((d, lp::day_mix(m, d, &counts, limit, true))).is_err() {
+            for (d, counts, windows, limit) in job_rx {
+                if ans_tx.send((d, lp::day_mix(m, breaks, d, &counts, Some(&windows), limit, true))).is_err() {
                     break;
                 }
             }
         });
-        DayReplanner { jobs, answers, in_flight: false, sent_at: vec![None; m.days], next_day: 0 }
+        DayReplanner { jobs, answers, in_flight: false, first: Vec::new(), sent_at: vec![None; m.days], next_day: 0 }
     }
 
     /// Apply any answer that has arrived; send the next day when none is in flight and the MIP
@@ -1381,20 +1428,250 @@ impl DayReplanner {
         }
         let per = 1440 / st.m.slot as usize;
         let cost = |d: usize| st.slot_cost[d * per..((d + 1) * per).min(st.m.nslots)].iter().sum::<f64>();
-        for _ in 0..st.m.days {
-            let d = self.next_day % st.m.days;
-            self.next_day += 1;
+        for _ in 0..st.m.days + self.first.len() {
+            let d = match self.first.pop() {
+                Some(d) => d,
+                None => {
+                    self.next_day += 1;
+                    (self.next_day - 1) % st.m.days
+                }
+            };
             let c = cost(d);
             if c <= 0.0 || self.sent_at[d].is_some_and(|x| (x - c).abs() < 1e-6) {
                 continue;
             }
             self.sent_at[d] = Some(c);
             if let Some(counts) = day_counts(st, d) {
-                self.in_flight = self.jobs.send((d, counts, limit)).is_ok();
+                let mut windows: HashMap<lp::DayClass, Vec<(i32, i32)>> = HashMap::new();
+                for a in 0..st.m.agent_group.len() {
+                    if let Some(class) = st.day_class(a, d) {
+                        windows.entry(class).or_default().push(st.rest_window(a, d));
+                    }
+                }
+                self.in_flight = self.jobs.send((d, counts, windows, limit)).is_ok();
                 return;
             }
         }
     }
+}
+
+/// Every day's MIP at once (on all cores, `secs` each), applied in day order: after a
+/// construction that follows the LP's week plan, the day structure is right and what is left
+/// is where in each day the shifts and breaks go.
+///
+/// Returns whether the plans were kept, and the days where the hand-out fell short of the MIP
+/// by more than an agent-hour, the worst last.
+fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
+    let m = st.m;
+    let st_breaks = &st.rules.breaks;
+    let jobs: Vec<(usize, HashMap<lp::DayClass, f64>)> = (0..m.days).filter_map(|d| day_counts(st, d).map(|c| (d, c))).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut answers: Vec<(usize, Option<lp::DayMix>)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..threads)
+            .map(|_| {
+                sc.spawn(|| {
+                    let mut out = Vec::new();
+                    while let Some((d, counts)) = jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        let t = std::time::Instant::now();
+                        out.push((*d, lp::day_mix(m, st_breaks, *d, counts, None, secs, true)));
+                        if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+                            eprintln!("  day {d} MIP {:.2}s", t.elapsed().as_secs_f64());
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    answers.sort_by_key(|x| x.0);
+    // A day whose MIP found nothing better than the day as it stands (no incumbent in time) keeps
+    // its shifts.
+    let per = 1440 / m.slot as usize;
+    let day_under = |st: &State, d: usize| st.slot_under[d * per..((d + 1) * per).min(m.nslots)].iter().sum::<f64>() * m.slot_hours();
+    let days: Vec<(usize, lp::DayMix)> = answers
+        .into_iter()
+        .filter_map(|(d, mix)| Some((d, mix?)))
+        .filter(|(d, mix)| mix.found_hours.is_some_and(|f| f < day_under(st, *d)))
+        .collect();
+    let before = st.objective();
+    let ok = realise_day_mixes(st, &days);
+    if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+        let per = 1440 / m.slot as usize;
+        for (d, mix) in &days {
+            let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
+            eprintln!("plan day {d}: mip {:.2} (bound {:.2}), day under {under:.2}", mix.found_hours.unwrap_or(f64::NAN), mix.bound_hours);
+        }
+        eprintln!("day plans kept {ok}: {before:.0} -> {:.0}", st.objective());
+    }
+    let mut losses: Vec<(f64, usize)> = days
+        .iter()
+        .map(|(d, mix)| (day_under(st, *d) - mix.found_hours.unwrap_or(f64::INFINITY), *d))
+        .filter(|x| x.0 > 1.0)
+        .collect();
+    losses.sort_by(|x, y| x.0.total_cmp(&y.0));
+    (ok, if ok { losses.into_iter().map(|x| x.1).collect() } else { Vec::new() })
+}
+
+/// Hand out every day's MIP mix at once, days in order: the planned days are cleared first (the
+/// same agents keep the same paid minutes per day), then each day's shifts of a class go, latest
+/// first, to the agent with the latest earliest start that rest after yesterday allows — so
+/// nobody is held by the old shift of a day about to be re-planned, and late workers stay late.
+/// Kept when every rule holds and the objective is no worse; otherwise the roster is restored.
+fn realise_day_mixes(st: &mut State, days: &[(usize, lp::DayMix)]) -> bool {
+    let m = st.m;
+    let saved = st.assign.clone();
+    let before = st.objective();
+    let restore = |st: &mut State| {
+        for (a, row) in saved.iter().enumerate() {
+            for (d, ds) in row.iter().enumerate() {
+                if st.assign[a][d] != *ds {
+                    st.set_day(a, d, ds.clone());
+                }
+            }
+        }
+    };
+    // Who works each planned day, by class.
+    let mut working: Vec<HashMap<lp::DayClass, Vec<usize>>> = Vec::with_capacity(days.len());
+    for &(d, _) in days {
+        let mut by_class: HashMap<lp::DayClass, Vec<usize>> = HashMap::new();
+        for a in 0..m.agent_group.len() {
+            if let Some(class) = st.day_class(a, d) {
+                by_class.entry(class).or_default().push(a);
+            }
+        }
+        working.push(by_class);
+    }
+    for (&(d, _), by_class) in days.iter().zip(&working) {
+        for &a in by_class.values().flatten() {
+            st.set_day(a, d, None);
+        }
+    }
+    let rest = st.rules.limits.min_rest_minutes as i32;
+    for (i, (d, mix)) in days.iter().enumerate() {
+        let d = *d;
+        let mut units: HashMap<lp::DayClass, Vec<usize>> = HashMap::new();
+        for &(class, ci, n) in &mix.shifts {
+            units.entry(class).or_default().extend(std::iter::repeat_n(ci, n as usize));
+        }
+        // Tomorrow, when it is planned too: each agent's class there and each class's unit
+        // starts (latest first), so that today's late shifts go to agents tomorrow can take.
+        let tomorrow: Option<(HashMap<usize, lp::DayClass>, HashMap<lp::DayClass, Vec<i32>>)> =
+            days.get(i + 1).filter(|x| x.0 == d + 1).map(|(d1, mix1)| {
+                let class_of = working[i + 1].iter().flat_map(|(cl, v)| v.iter().map(move |&a| (a, *cl))).collect();
+                let mut starts: HashMap<lp::DayClass, Vec<i32>> = HashMap::new();
+                for &(class, ci, n) in &mix1.shifts {
+                    starts.entry(class).or_default().extend(std::iter::repeat_n(m.cands[*d1][ci].start, n as usize));
+                }
+                for v in starts.values_mut() {
+                    v.sort_unstable_by(|x, y| y.cmp(x));
+                }
+                (class_of, starts)
+            });
+        // Earliest starts tomorrow already implied by today's hand-out, per tomorrow's class.
+        let mut implied: HashMap<lp::DayClass, Vec<i32>> = HashMap::new();
+        let mut plan: Vec<(usize, usize)> = Vec::new();
+        let mut classes: Vec<_> = working[i].clone().into_iter().collect();
+        classes.sort_by_key(|c| c.0);
+        for (class, agents) in classes {
+            // Agents latest earliest start first; units latest start first.
+            let mut free: Vec<(usize, (i32, i32))> = agents.iter().map(|&a| (a, st.rest_window(a, d))).collect();
+            free.sort_by_key(|&(a, (lo, _))| (std::cmp::Reverse(lo), a));
+            let mut list = units.remove(&class).unwrap_or_default();
+            list.sort_by_key(|&ci| std::cmp::Reverse(m.cands[d][ci].start));
+            let mut left = Vec::new();
+            for j in 0..list.len() {
+                let c = &m.cands[d][list[j]];
+                let starts: Vec<i32> = list[j..].iter().map(|&ci| m.cands[d][ci].start).collect();
+                // Taking agent p for this unit leaves the rest matchable (sorted pairing of
+                // earliest starts against unit starts) iff the prefix before p pairs with the
+                // next units and the suffix after p with its own.
+                let n = free.len();
+                let lo = |k: usize| free[k].1.0;
+                let pairs = |k: usize, u: usize| starts.get(u).is_none_or(|&s| lo(k) <= s);
+                let mut pre = vec![true; n + 1];
+                for k in 0..n {
+                    pre[k + 1] = pre[k] && pairs(k, k + 1);
+                }
+                let mut suf = vec![true; n + 1];
+                for k in (0..n).rev() {
+                    suf[k] = suf[k + 1] && (k + 1 >= n || pairs(k + 1, k + 1));
+                }
+                let fits = |k: usize| {
+                    let (a, (lo, hi)) = free[k];
+                    c.start >= lo && c.start + c.len <= hi && m.cand_ok(a, d, c)
+                };
+                let tomorrow_ok = |a: usize, implied: &HashMap<lp::DayClass, Vec<i32>>| {
+                    let Some((class_of, starts)) = &tomorrow else { return true };
+                    let Some(cl) = class_of.get(&a) else { return true };
+                    let mut v = implied.get(cl).cloned().unwrap_or_default();
+                    v.push(c.start + c.len + rest);
+                    v.sort_unstable_by(|x, y| y.cmp(x));
+                    let s = starts.get(cl).map_or(&[][..], |s| s.as_slice());
+                    v.iter().zip(s.iter().chain(std::iter::repeat(&i32::MIN))).all(|(l, s)| l <= s)
+                };
+                let safe: Vec<usize> = (0..n).filter(|&k| fits(k) && pre[k] && suf[k]).collect();
+                let pick = safe
+                    .iter()
+                    .copied()
+                    .find(|&k| tomorrow_ok(free[k].0, &implied))
+                    .or_else(|| safe.first().copied())
+                    .or_else(|| (0..n).find(|&k| fits(k)));
+                match pick {
+                    Some(k) => {
+                        let a = free.remove(k).0;
+                        if let Some(cl) = tomorrow.as_ref().and_then(|t| t.0.get(&a)) {
+                            implied.entry(*cl).or_default().push(c.start + c.len + rest);
+                        }
+                        plan.push((a, list[j]));
+                    }
+                    None => left.push(c.start),
+                }
+            }
+            // Agents no unit fits: the shift of their paid minutes that fits them nearest a
+            // unit left over.
+            if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() && !free.is_empty() {
+                eprintln!("  day {d} class {:?}: {} agents no unit fits; units left at {:?}; their windows {:?}", (class.0, class.1), free.len(), left, free.iter().map(|x| (x.1.0 - d as i32 * 1440, x.1.1.saturating_sub(d as i32 * 1440))).collect::<Vec<_>>());
+            }
+            for (a, (lo, hi)) in free {
+                let best = m.cands[d]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.paid == class.1 && c.start >= lo && c.start + c.len <= hi && m.cand_ok(a, d, c))
+                    .min_by_key(|(_, c)| left.iter().map(|&s| (s - c.start).abs()).min().unwrap_or(0));
+                match best {
+                    Some((ci, _)) => plan.push((a, ci)),
+                    None => {
+                        restore(st);
+                        return false;
+                    }
+                }
+            }
+        }
+        place_day(st, d, &plan, mix);
+    }
+    let gap = st.rules.breaks.min_gap_minutes as i32;
+    let legal = (0..m.agent_group.len()).all(|a| st.agent_violation(a, m.days).is_none())
+        && st.stagger_ok(0, m.nslots)
+        && st.budget_ok()
+        && st.assign.iter().zip(0..).all(|(row, _)| {
+            row.iter().enumerate().all(|(d, ds)| {
+                ds.as_ref().is_none_or(|ds| {
+                    let c = st.cand(d, ds);
+                    ds.breaks.windows(2).zip(&c.breaks).all(|(w, b)| w[1] >= w[0] + b.length + gap)
+                })
+            })
+        });
+    if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() && !legal {
+        let bad: Vec<_> = (0..m.agent_group.len()).filter_map(|a| st.agent_violation(a, m.days)).take(5).collect();
+        eprintln!("day plans illegal: {bad:?} stagger {}", st.stagger_ok(0, m.nslots));
+    }
+    if legal && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    restore(st);
+    false
 }
 
 /// The day's shifts per [`lp::DayClass`] (group, paid minutes, rest window), or None when day
@@ -1468,6 +1745,9 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
             }
         }
         // Agents the mix leaves without a fitting shift keep theirs.
+        if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() && !free.is_empty() {
+            eprintln!("  day {d} class {class:?}: {} agents without a fitting shift", free.len());
+        }
         for (a, _) in free {
             if let Some(ds) = &st.assign[a][d] {
                 plan.push((a, ds.cand as usize));
@@ -1485,6 +1765,26 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
     for &a in &working {
         st.set_day(a, d, None);
     }
+    place_day(st, d, &plan, mix);
+    let (s0, s1) = st.day_slots(d);
+    let gap = st.rules.breaks.min_gap_minutes as i32;
+    let gaps_ok = |br: &[i32], c: &Cand| br.windows(2).zip(&c.breaks).all(|(w, b)| w[1] >= w[0] + b.length + gap);
+    let legal = st.stagger_ok(s0, s1)
+        && st.budget_ok()
+        && working.iter().all(|&a| st.agent_violation(a, m.days).is_none())
+        && plan.iter().all(|&(a, ci)| st.assign[a][d].as_ref().is_some_and(|ds| gaps_ok(&ds.breaks, &m.cands[d][ci])));
+    if legal && st.objective() <= before + 1e-9 {
+        return true;
+    }
+    restore(st);
+    false
+}
+
+/// Put each (agent, candidate) of `plan` on day `d` (empty for them) with the MIP's break
+/// starts, then repair breaks that break the gap rule or crowd a slot, and move everyone's
+/// breaks where that does not cost.
+fn place_day(st: &mut State, d: usize, plan: &[(usize, usize)], mix: &lp::DayMix) {
+    let m = st.m;
     let (s0, s1) = st.day_slots(d);
     // The MIP's break starts: per (group, template, k), the i-th earliest shift takes the i-th
     // earliest start (windows are the same offsets from each shift start, so this order fits).
@@ -1495,7 +1795,7 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
     for v in slots.values_mut() {
         v.sort_unstable();
     }
-    let mut order: Vec<(usize, usize)> = plan.clone();
+    let mut order: Vec<(usize, usize)> = plan.to_vec();
     order.sort_by_key(|&(a, ci)| (m.agent_group[a], m.cands[d][ci].template, m.cands[d][ci].start));
     let mut next: HashMap<(usize, usize, usize), usize> = HashMap::new();
     for &(a, ci) in &order {
@@ -1517,7 +1817,7 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
     // gets them placed again against the coverage.
     let gap = st.rules.breaks.min_gap_minutes as i32;
     let gaps_ok = |br: &[i32], c: &Cand| br.windows(2).zip(&c.breaks).all(|(w, b)| w[1] >= w[0] + b.length + gap);
-    for &(a, ci) in &plan {
+    for &(a, ci) in plan {
         let c = &m.cands[d][ci];
         let Some(ds) = st.assign[a][d].clone() else { continue };
         let gap_ok = gaps_ok(&ds.breaks, c);
@@ -1536,7 +1836,7 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
         st.set_day(a, d, Some(br.map_or(ds, |br| DayShift { cand: ci as u32, breaks: br })));
     }
     // Then each agent's breaks placed again where that does not cost.
-    for &(a, ci) in &plan {
+    for &(a, ci) in plan {
         let now = st.objective();
         let old = st.set_day(a, d, None);
         let c = &m.cands[d][ci];
@@ -1549,15 +1849,6 @@ fn apply_day_mix(st: &mut State, d: usize, mix: &lp::DayMix, before: f64) -> boo
         }
         st.set_day(a, d, old);
     }
-    let legal = st.stagger_ok(s0, s1)
-        && st.budget_ok()
-        && working.iter().all(|&a| st.agent_violation(a, m.days).is_none())
-        && plan.iter().all(|&(a, ci)| st.assign[a][d].as_ref().is_some_and(|ds| gaps_ok(&ds.breaks, &m.cands[d][ci])));
-    if legal && st.objective() <= before + 1e-9 {
-        return true;
-    }
-    restore(st);
-    false
 }
 
 /// Shifts per (skill group, day, paid minutes) of `roster`, for [`lp::under_bound_with`]: each
@@ -1803,7 +2094,7 @@ mod tests {
         let per = 1440 / m.slot as usize;
         for d in [0, 5, 6] {
             let counts = day_counts(&st, d).expect("generated days stand alone");
-            let mix = lp::day_mix(&m, d, &counts, 30.0, true).expect("an integer point");
+            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, 30.0, true).expect("an integer point");
             let before = st.objective();
             assert!(apply_day_mix(&mut st, d, &mix, before), "day {d}: declined");
             let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
@@ -1827,7 +2118,7 @@ mod tests {
         // Days HiGHS settles in about 2 s each (others take 20 s and more in a debug build).
         for d in [0, 5, 6] {
             let counts = day_counts(&st, d).expect("generated days stand alone");
-            let mix = lp::day_mix(&m, d, &counts, 30.0, true).expect("an integer point");
+            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, 30.0, true).expect("an integer point");
             let n: u32 = mix.shifts.iter().map(|x| x.2).sum();
             assert_eq!(n as f64, counts.values().sum::<f64>(), "day {d}: the mix keeps the day's shift count");
             let before = st.objective();
