@@ -550,6 +550,17 @@ pub struct DayMix {
 /// are agents who cannot start before it, and likewise for latest ends — the counts a hand-out
 /// to those agents needs (Hall's condition on each side), at a few rows instead of a class per
 /// window.
+/// The day model of [`day_mix`] and where its columns are.
+struct DayModel {
+    pb: ColProblem,
+    /// (class, candidate, column) of each shift count.
+    xcol: Vec<(DayClass, usize, usize)>,
+    /// (group, template, break number, slot, column) of each break start; its running total is
+    /// the next column.
+    bcols: Vec<(usize, usize, usize, usize, usize)>,
+    total_required: f64,
+}
+
 pub fn day_mix(
     m: &Model,
     breaks: &crate::rules::BreakPolicy,
@@ -559,6 +570,81 @@ pub fn day_mix(
     time_limit_s: f64,
     integral: bool,
 ) -> Option<DayMix> {
+    let started = std::time::Instant::now();
+    // Two stages: shift counts integer with break starts continuous (HiGHS finds near-optimal
+    // counts several times faster with a fifth of the integers), then the break starts integer
+    // with those counts fixed, which HiGHS settles at once. If the second stage has no answer in
+    // time, the running totals are rounded instead (order, totals, windows and gaps are kept).
+    let DayModel { pb, xcol, bcols, total_required } = day_model(m, breaks, d, counts, windows, integral, None);
+    let mut model = pb.optimise(Sense::Minimise);
+    model.make_quiet();
+    model.set_option("time_limit", (if integral { 0.85 } else { 1.0 } * time_limit_s).max(0.1));
+    // It runs beside the roster search: one core.
+    model.set_option("threads", 1);
+    let solved = model.try_solve().ok()?;
+    let (bound, mut found) = if integral {
+        let dual = solved.double_info_value(c"mip_dual_bound").ok().filter(|x| x.is_finite())?;
+        // Without an integer point there is no mix to hand out.
+        if solved.status() == HighsModelStatus::Infeasible || solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
+            return None;
+        }
+        (total_required + dual, Some(total_required + solved.objective_value()))
+    } else {
+        if solved.status() != HighsModelStatus::Optimal {
+            return None;
+        }
+        let v = total_required + solved.objective_value();
+        (v, Some(v))
+    };
+    let sol = solved.get_solution();
+    let mut cols: Vec<f64> = sol.columns().to_vec();
+    let counts_of: Vec<f64> = xcol.iter().map(|&(_, _, col)| cols.get(col).copied().unwrap_or(0.0).round().max(0.0)).collect();
+    if integral {
+        let left = time_limit_s - started.elapsed().as_secs_f64();
+        let stage2 = day_model(m, breaks, d, counts, windows, true, Some(&counts_of));
+        let mut model = stage2.pb.optimise(Sense::Minimise);
+        model.make_quiet();
+        model.set_option("time_limit", left.max(0.2));
+        model.set_option("threads", 1);
+        if let Ok(s2) = model.try_solve()
+            && s2.status() != HighsModelStatus::Infeasible
+            && s2.primal_solution_status() == highs::HighsSolutionStatus::Feasible
+        {
+            found = Some(total_required + s2.objective_value());
+            cols = s2.get_solution().columns().to_vec();
+        }
+    }
+    let shifts = xcol
+        .iter()
+        .zip(&counts_of)
+        .filter_map(|(&(class, ci, _), &n)| (n >= 1.0).then_some((class, ci, n as u32)))
+        .collect();
+    // Break starts from the rounded running totals (the column after each start's): whole
+    // agents, in the same order, totals kept.
+    let mut breaks = Vec::new();
+    let mut prev: HashMap<(usize, usize, usize), f64> = HashMap::new();
+    for &(g, tpl, k, t, col) in &bcols {
+        let p = cols.get(col + 1).copied().unwrap_or(0.0).round();
+        let last = prev.insert((g, tpl, k), p).unwrap_or(0.0);
+        let n = p - last;
+        if n >= 1.0 {
+            breaks.push((g, tpl, k, t, n as u32));
+        }
+    }
+    Some(DayMix { bound_hours: (bound - 1e-6 * bound.abs().max(1.0)).max(0.0), found_hours: found, shifts, breaks })
+}
+
+fn day_model(
+    m: &Model,
+    breaks: &crate::rules::BreakPolicy,
+    d: usize,
+    counts: &HashMap<DayClass, f64>,
+    windows: Option<&HashMap<DayClass, Vec<(i32, i32)>>>,
+    integral: bool,
+    fixed: Option<&[f64]>,
+) -> DayModel {
+    // With the shift counts fixed (the second stage), the break starts are integer.
+    let integral_breaks = fixed.is_some();
     let gap = breaks.min_gap_minutes as i32;
     let frac = breaks.max_on_break_fraction;
     let (ng, nq) = (m.group_mask.len(), m.queues.len());
@@ -597,7 +683,7 @@ pub fn day_mix(
         }
         classes.sort_by_key(|c| c.0);
         let mut bc = Vec::new();
-        let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, integral, gap, |t| cap.get(&(g, t)).copied(), |t| on_break.get(&t).copied(), Some(&mut bc));
+        let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, integral_breaks, gap, |t| cap.get(&(g, t)).copied(), |t| on_break.get(&t).copied(), Some(&mut bc));
         bcols.extend(bc.into_iter().map(|(tpl, k, t, col)| (g, tpl, k, t, col)));
         let shared: Vec<Vec<(Row, f64)>> = m.cands[d]
             .iter()
@@ -642,8 +728,11 @@ pub fn day_mix(
                 entries.push((r, 1.0));
                 entries.extend(late.iter().filter(|x| c.start >= x.0).map(|x| (x.1, 1.0)));
                 entries.extend(early.iter().filter(|x| c.start + c.len <= x.0).map(|x| (x.1, 1.0)));
+                match fixed.and_then(|f| f.get(xcol.len())) {
+                    Some(&n) => pb.add_column(0.0, n..=n, entries),
+                    None => pb.add_column_with_integrality(0.0, 0.0.., entries, integral),
+                }
                 xcol.push((class, ci, ncols));
-                pb.add_column_with_integrality(0.0, 0.0.., entries, integral);
                 ncols += 1;
             }
         }
@@ -659,53 +748,7 @@ pub fn day_mix(
             }
         }
     }
-    let mut model = pb.optimise(Sense::Minimise);
-    if std::env::var("CCOPS_EXP_HIGHS_LOG").map_or(true, |v| v != d.to_string()) {
-        model.make_quiet();
-    } else {
-        model.set_option("output_flag", true);
-        model.set_option("log_to_console", true);
-        model.set_option("write_model_to_file", true);
-        model.set_option("write_model_file", format!("/tmp/day{d}.mps").as_str());
-    }
-    model.set_option("time_limit", time_limit_s.max(0.1));
-    // It runs beside the roster search: one core.
-    model.set_option("threads", 1);
-    if let Some(g) = std::env::var("CCOPS_EXP_MIPGAP").ok().and_then(|v| v.parse::<f64>().ok()) {
-        model.set_option("mip_abs_gap", g);
-    }
-    let solved = model.try_solve().ok()?;
-    let (bound, found) = if integral {
-        let dual = solved.double_info_value(c"mip_dual_bound").ok().filter(|x| x.is_finite())?;
-        // Without an integer point there is no mix to hand out.
-        if solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
-            return None;
-        }
-        (total_required + dual, Some(total_required + solved.objective_value()))
-    } else {
-        if solved.status() != HighsModelStatus::Optimal {
-            return None;
-        }
-        let v = total_required + solved.objective_value();
-        (v, Some(v))
-    };
-    let sol = solved.get_solution();
-    let cols = sol.columns();
-    let shifts = xcol
-        .iter()
-        .filter_map(|&(class, ci, col)| {
-            let n = cols.get(col).copied().unwrap_or(0.0).round();
-            (n >= 1.0).then_some((class, ci, n as u32))
-        })
-        .collect();
-    let breaks = bcols
-        .iter()
-        .filter_map(|&(g, tpl, k, t, col)| {
-            let n = cols.get(col).copied().unwrap_or(0.0).round();
-            (n >= 1.0).then_some((g, tpl, k, t, n as u32))
-        })
-        .collect();
-    Some(DayMix { bound_hours: (bound - 1e-6 * bound.abs().max(1.0)).max(0.0), found_hours: found, shifts, breaks })
+    DayModel { pb, xcol, bcols, total_required }
 }
 
 #[cfg(test)]
