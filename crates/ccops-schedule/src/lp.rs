@@ -756,6 +756,42 @@ mod tests {
     use super::*;
     use crate::generate::generate;
 
+    /// With rest windows, a day's mix leaves as many late shifts per class as agents who cannot
+    /// start earlier (Hall's condition, so the hand-out can serve everyone); without them, the
+    /// day's best mix does not.
+    #[test]
+    fn rest_windows_make_a_mix_every_agent_can_take() {
+        let p = generate(40, 1, 5);
+        let m = Model::compile(&p).expect("model");
+        let d = 1;
+        let sol = crate::solve(&p, &crate::SolveOptions { max_moves: 0, day_mip: false, ..Default::default() }, &mut |_| true).expect("solve");
+        let per_day = crate::roster_day_counts(&p, &sol.roster).expect("counts");
+        let counts: HashMap<DayClass, f64> = per_day
+            .iter()
+            .filter(|(k, _)| k.1 == d)
+            .map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n))
+            .collect();
+        // Two in five agents of each class worked late yesterday: no start before 12:00.
+        let noon = (d * 1440 + 720) as i32;
+        let windows: HashMap<DayClass, Vec<(i32, i32)>> = counts
+            .iter()
+            .map(|(&k, &n)| (k, (0..n as usize).map(|i| (if i % 5 < 2 { noon } else { i32::MIN }, i32::MAX)).collect()))
+            .collect();
+        let late_enough = |mix: &DayMix| {
+            windows.iter().all(|(k, w)| {
+                let late = mix.shifts.iter().filter(|s| s.0 == *k && m.cands[d][s.1].start >= noon).map(|s| s.2 as usize).sum::<usize>();
+                late >= w.iter().filter(|x| x.0 >= noon).count()
+            })
+        };
+        let free = day_mix(&m, &p.rules.breaks, d, &counts, None, 60.0, true).expect("a mix");
+        let held = day_mix(&m, &p.rules.breaks, d, &counts, Some(&windows), 60.0, true).expect("a mix");
+        assert!(!late_enough(&free), "the unconstrained mix already starts enough late shifts: the test shows nothing");
+        assert!(late_enough(&held), "the mix leaves agents who start at noon without a shift");
+        let n = |mix: &DayMix| mix.shifts.iter().map(|s| s.2 as f64).sum::<f64>();
+        assert_eq!(n(&held), counts.values().sum::<f64>());
+        assert!(held.found_hours.expect("found") >= free.bound_hours - 1e-6, "holding shifts late cannot beat the free day");
+    }
+
     /// Fixing the shifts per (group, day, paid length) to a solved roster's gives a bound at
     /// least the plain LP's (more rows) and at most that roster's under-staffing (the roster is
     /// a point of the fixed LP).

@@ -239,3 +239,70 @@ fn hand_out(m: &Model, rules: &Rules, plan: &mut [Vec<Option<WeekPlan>>], agents
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::generate;
+    use crate::{SolveOptions, roster_day_counts, solve};
+
+    /// L1 distance of shifts per (group, day, paid minutes) from the LP's mix.
+    fn deviation(m: &Model, lp: &LpResult, counts: &HashMap<(usize, usize, i32), f64>) -> f64 {
+        let mut target: HashMap<(usize, usize, i32), f64> = HashMap::new();
+        for (g, days) in lp.mix.iter().enumerate() {
+            for (d, day) in days.iter().enumerate() {
+                for (ci, x) in day.iter().enumerate() {
+                    *target.entry((g, d, m.cands[d][ci].paid)).or_default() += x;
+                }
+            }
+        }
+        let mut keys: Vec<_> = target.keys().chain(counts.keys()).copied().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.iter().map(|k| (target.get(k).copied().unwrap_or(0.0) - counts.get(k).copied().unwrap_or(0.0)).abs()).sum()
+    }
+
+    /// Every agent-week gets a plan that keeps its contract, days off (paired), the run limit
+    /// across weeks and the day's paid lengths; and the plans follow the LP's day structure more
+    /// closely than the greedy construction does.
+    #[test]
+    fn week_plans_keep_the_rules_and_follow_the_lp() {
+        let p = generate(60, 3, 7);
+        let m = Model::compile(&p).expect("model");
+        let lp = crate::lp::under_bound(&m, &p.rules, 120.0).expect("lp");
+        let plan = plan_weeks(&m, &p.rules, &lp, 20.0);
+        let lim = &p.rules.limits;
+        let mut counts: HashMap<(usize, usize, i32), f64> = HashMap::new();
+        for (a, weeks) in plan.iter().enumerate() {
+            let mut run = 0;
+            for (w, wp) in weeks.iter().enumerate() {
+                let wp = wp.as_ref().unwrap_or_else(|| panic!("agent {a} week {w}: no plan"));
+                let wt = m.weeks[a][w];
+                let paid: i32 = wp.paid.iter().sum();
+                assert!((wt.lo..=wt.hi).contains(&paid), "agent {a} week {w}: {paid} paid minutes");
+                let off = (0..wt.ndays).filter(|&i| wp.mask & (1 << i) == 0).count() as u32;
+                assert!(off >= wt.min_off, "agent {a} week {w}: {off} days off");
+                if wt.full && lim.paired_days_off {
+                    assert!((0..wt.ndays - 1).any(|i| wp.mask & (0b11 << i) == 0), "agent {a} week {w}: no paired days off");
+                }
+                for i in 0..wt.ndays {
+                    let d = wt.first_day + i;
+                    if wp.mask & (1 << i) != 0 {
+                        assert!(m.cands[d].iter().any(|c| c.paid == wp.paid[i]), "agent {a} day {d}: no {} min shift", wp.paid[i]);
+                        *counts.entry((m.agent_group[a], d, wp.paid[i])).or_default() += 1.0;
+                        run += 1;
+                        assert!(run <= lim.max_consecutive_days, "agent {a} day {d}: run of {run}");
+                    } else {
+                        assert_eq!(wp.paid[i], 0);
+                        run = 0;
+                    }
+                }
+            }
+        }
+        let planned = deviation(&m, &lp, &counts);
+        let greedy = solve(&p, &SolveOptions { max_moves: 0, day_mip: false, ..Default::default() }, &mut |_| true).expect("solve");
+        let built = roster_day_counts(&p, &greedy.roster).expect("counts");
+        let constructed = deviation(&m, &lp, &built);
+        assert!(planned < 0.5 * constructed, "plans {planned:.1} vs construction {constructed:.1} shifts off the LP");
+    }
+}
