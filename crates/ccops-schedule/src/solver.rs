@@ -983,6 +983,7 @@ pub fn solve(
     {
         let left = limit - solve_start.elapsed().as_secs_f64();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // (500 × 4, 60 s: 0.8 of the time left gave the same as 0.6, 603–621.)
         let secs = (0.6 * left / m.days.div_ceil(threads).max(1) as f64).min(DAY_MIP_SECONDS);
         if secs >= 0.5 {
             (planned, plan_losses) = replan_every_day(&mut st, secs);

@@ -38,14 +38,26 @@ pub fn plan_weeks(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: f64) ->
     for a in 0..na {
         members[m.agent_group[a]].push(a);
     }
-    let groups = members.iter().filter(|v| !v.is_empty()).count().max(1) as f64;
-    for g in 0..ng {
-        if members[g].is_empty() || m.group_mask[g] == 0 {
-            continue;
-        }
-        let Some(units) = plan_group(m, rules, lp, &members[g], g, time_limit_s / groups) else {
-            continue;
-        };
+    // Groups are independent: solved on all cores, each within its share of the limit.
+    let groups: Vec<usize> = (0..ng).filter(|&g| !members[g].is_empty() && m.group_mask[g] != 0).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len()).max(1);
+    let per_group = time_limit_s * threads as f64 / groups.len().max(1) as f64;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let solved: Vec<Vec<Unit>> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..threads)
+            .map(|_| {
+                sc.spawn(|| {
+                    let mut out = Vec::new();
+                    while let Some(&g) = groups.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        out.extend(plan_group(m, rules, lp, &members[g], g, per_group));
+                    }
+                    out
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    for units in solved {
         for (agents, weeks) in units {
             hand_out(m, rules, &mut plan, &agents, weeks);
         }
@@ -189,7 +201,11 @@ fn plan_group(m: &Model, rules: &Rules, lp: &LpResult, members: &[usize], g: usi
     model.make_quiet();
     model.set_option("time_limit", time_limit_s.max(0.2));
     model.set_option("threads", 1);
+    let t = std::time::Instant::now();
     let solved = model.try_solve().ok()?;
+    if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+        eprintln!("week plan group {g}: {:?} {:.2} (bound {:.2}) in {:.2}s", solved.status(), solved.objective_value(), solved.double_info_value(c"mip_dual_bound").unwrap_or(f64::NAN), t.elapsed().as_secs_f64());
+    }
     if !matches!(solved.status(), HighsModelStatus::Optimal | HighsModelStatus::ReachedTimeLimit) {
         return None;
     }
