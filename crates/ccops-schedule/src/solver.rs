@@ -1383,8 +1383,8 @@ struct DayReplanner {
     jobs: std::sync::mpsc::Sender<(usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64)>,
     answers: std::sync::mpsc::Receiver<(usize, Option<lp::DayMix>)>,
     in_flight: bool,
-    /// Days to send before the round: those the first hand-out of day plans lost most on, the
-    /// most last.
+    /// Days to send before the round: those the day plans left furthest above their MIP's
+    /// bound, the furthest last.
     first: Vec<usize>,
     /// Each day's coverage cost when it was last sent.
     sent_at: Vec<Option<f64>>,
@@ -1460,8 +1460,8 @@ impl DayReplanner {
 /// construction that follows the LP's week plan, the day structure is right and what is left
 /// is where in each day the shifts and breaks go.
 ///
-/// Returns whether the plans were kept, and the days where the hand-out fell short of the MIP
-/// by more than an agent-hour, the worst last.
+/// Returns whether the plans were kept, and the days that ended more than an agent-hour above
+/// their MIP's bound (short hand-out, or a MIP stopped by its time limit), the most last.
 fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
     let m = st.m;
     let st_breaks = &st.rules.breaks;
@@ -1506,9 +1506,10 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
         }
         eprintln!("day plans kept {ok}: {before:.0} -> {:.0}", st.objective());
     }
+    // What a re-plan with more time (and rest rows) may still gain: down to the MIP's bound.
     let mut losses: Vec<(f64, usize)> = days
         .iter()
-        .map(|(d, mix)| (day_under(st, *d) - mix.found_hours.unwrap_or(f64::INFINITY), *d))
+        .map(|(d, mix)| (day_under(st, *d) - mix.bound_hours, *d))
         .filter(|x| x.0 > 1.0)
         .collect();
     losses.sort_by(|x, y| x.0.total_cmp(&y.0));
