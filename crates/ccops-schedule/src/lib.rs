@@ -14,12 +14,15 @@
 //!   annealing per day, days in parallel, optional MIP; within a wall-clock limit.
 //! - [`assign`] — assigning given open shifts to agents (skills, rest, weekly limits).
 //! - [`generate`] — seeded benchmark / demo instances.
+//! - [`weekplan`] — whole agents' working weeks rounded from the LP (a MIP per skill group over
+//!   all weeks), which the construction follows before every day's MIP places the shifts.
 //!
 //! Method (ALGORITHMS.md §9–§10): the LP relaxation of a tour-scheduling model aggregated by
 //! skill group (shift columns per day, break-start variables, a per-interval flow from
 //! groups to queues) gives a valid lower bound on under-staffed agent-hours. The roster itself
 //! is built agent-week by agent-week against marginal coverage gains (days-off pattern
-//! enumeration + a paid-minutes DP), then improved by local search whose moves keep every hard
+//! enumeration + a paid-minutes DP, trying the agent's week plan first); with a time limit every
+//! day's MIP is then handed out at once, and the roster is improved by local search whose moves keep every hard
 //! rule satisfied (re-time a day, swap two agents' days, rebuild one agent-week), while a worker
 //! thread re-plans whole days from day MIPs ([`lp::day_mix`]) that the search applies.
 
