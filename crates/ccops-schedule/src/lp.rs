@@ -701,7 +701,8 @@ fn day_model(
             let r = pb.add_row(n..=n);
             let fits = |c: &crate::model::Cand| c.paid == paid && c.start >= lo && c.start + c.len <= hi;
             // Hall rows: (threshold, row) for earliest starts and for latest ends.
-            let (mut late, mut early): (Vec<(i32, Row)>, Vec<(i32, Row)>) = (Vec::new(), Vec::new());
+            let mut late: Vec<(i32, Row)> = Vec::new();
+            let mut early: Vec<(i32, Row)> = Vec::new();
             if let Some(w) = windows.and_then(|w| w.get(&class)) {
                 let first = m.cands[d].iter().filter(|c| fits(c)).map(|c| c.start).min().unwrap_or(i32::MAX);
                 let last = m.cands[d].iter().filter(|c| fits(c)).map(|c| c.start + c.len).max().unwrap_or(i32::MIN);

@@ -1374,13 +1374,16 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     false
 }
 
+/// A day MIP to solve: day, shifts per class, the class's agents' rest windows, time limit.
+type DayJob = (usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64);
+
 /// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
 /// The day-MIP worker and the search's side of it: one day in flight at a time, days in turn,
 /// skipping those unchanged since they were last sent. (Costliest day first kept sending the
 /// short-staffed day, whose plans the search mostly declined, and never reached the days where
 /// re-planning pays.)
 struct DayReplanner {
-    jobs: std::sync::mpsc::Sender<(usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64)>,
+    jobs: std::sync::mpsc::Sender<DayJob>,
     answers: std::sync::mpsc::Receiver<(usize, Option<lp::DayMix>)>,
     in_flight: bool,
     /// Days to send before the round: those the day plans left furthest above their MIP's
@@ -1396,7 +1399,7 @@ const DAY_MIP_SECONDS: f64 = 6.0;
 
 impl DayReplanner {
     fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model, breaks: &'scope crate::rules::BreakPolicy) -> DayReplanner {
-        let (jobs, job_rx) = std::sync::mpsc::channel::<(usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64)>();
+        let (jobs, job_rx) = std::sync::mpsc::channel::<DayJob>();
         let (ans_tx, answers) = std::sync::mpsc::channel();
         sc.spawn(move || {
             for (d, counts, windows, limit) in job_rx {
@@ -1516,6 +1519,9 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
     (ok, if ok { losses.into_iter().map(|x| x.1).collect() } else { Vec::new() })
 }
 
+/// The next planned day's class of each agent working it, and each class's unit starts.
+type Tomorrow = (HashMap<usize, lp::DayClass>, HashMap<lp::DayClass, Vec<i32>>);
+
 /// Hand out every day's MIP mix at once, days in order: the planned days are cleared first (the
 /// same agents keep the same paid minutes per day), then each day's shifts of a class go, latest
 /// first, to the agent with the latest earliest start that rest after yesterday allows — so
@@ -1559,7 +1565,7 @@ fn realise_day_mixes(st: &mut State, days: &[(usize, lp::DayMix)]) -> bool {
         }
         // Tomorrow, when it is planned too: each agent's class there and each class's unit
         // starts (latest first), so that today's late shifts go to agents tomorrow can take.
-        let tomorrow: Option<(HashMap<usize, lp::DayClass>, HashMap<lp::DayClass, Vec<i32>>)> =
+        let tomorrow: Option<Tomorrow> =
             days.get(i + 1).filter(|x| x.0 == d + 1).map(|(d1, mix1)| {
                 let class_of = working[i + 1].iter().flat_map(|(cl, v)| v.iter().map(move |&a| (a, *cl))).collect();
                 let mut starts: HashMap<lp::DayClass, Vec<i32>> = HashMap::new();
