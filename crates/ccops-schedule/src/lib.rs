@@ -32,6 +32,7 @@ pub mod coverage;
 pub mod generate;
 pub mod lp;
 pub mod model;
+mod parallel;
 pub mod rules;
 pub mod shiftmix;
 mod solver;

@@ -60,39 +60,13 @@ pub fn under_bound_with(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Opti
 
 fn bound_by_blocks(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&DayCounts>) -> Option<LpResult> {
     let blocks = week_blocks(m);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(blocks.len())
-        .max(1);
+    let threads = crate::parallel::cores().min(blocks.len()).max(1);
     // Each thread solves its blocks one after another within the whole limit.
     let per_block = time_limit_s / blocks.len().div_ceil(threads) as f64;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Option<LpResult>> = std::thread::scope(|sc| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                sc.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(d0, d1)) = blocks.get(i) else {
-                            break;
-                        };
-                        out.push((i, under_bound_days(m, rules, d0, d1, per_block, fixed)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        let mut all: Vec<(usize, Option<LpResult>)> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect();
-        all.sort_by_key(|(i, _)| *i);
-        all.into_iter().map(|(_, r)| r).collect()
-    });
+    let results = crate::parallel::on_all_cores(&blocks, |&(d0, d1)| under_bound_days(m, rules, d0, d1, per_block, fixed));
     let mut total: Option<LpResult> = None;
     for r in results {
-        let r = r?;
+        let r = r??;
         match &mut total {
             None => total = Some(r),
             Some(t) => {
@@ -540,8 +514,8 @@ pub struct DayMix {
 }
 
 /// One day `d` with the shifts per [`DayClass`] given: the least under-staffed agent-hours of
-/// that day over start times (inside each class's rest window) and break starts (staggering
-/// and gaps between breaks not modelled).
+/// that day over start times (inside each class's rest window) and break starts, with the gap
+/// between breaks and the on-break share as rows (see [`add_breaks`]).
 /// `integral` makes shift and break counts integer (a MIP, HiGHS, within the limit; None when it
 /// found no integer point).
 ///
@@ -550,17 +524,6 @@ pub struct DayMix {
 /// are agents who cannot start before it, and likewise for latest ends — the counts a hand-out
 /// to those agents needs (Hall's condition on each side), at a few rows instead of a class per
 /// window.
-/// The day model of [`day_mix`] and where its columns are.
-struct DayModel {
-    pb: ColProblem,
-    /// (class, candidate, column) of each shift count.
-    xcol: Vec<(DayClass, usize, usize)>,
-    /// (group, template, break number, slot, column) of each break start; its running total is
-    /// the next column.
-    bcols: Vec<(usize, usize, usize, usize, usize)>,
-    total_required: f64,
-}
-
 pub fn day_mix(
     m: &Model,
     breaks: &crate::rules::BreakPolicy,
@@ -632,6 +595,17 @@ pub fn day_mix(
         }
     }
     Some(DayMix { bound_hours: (bound - 1e-6 * bound.abs().max(1.0)).max(0.0), found_hours: found, shifts, breaks })
+}
+
+/// The day model of [`day_mix`] and where its columns are.
+struct DayModel {
+    pb: ColProblem,
+    /// (class, candidate, column) of each shift count.
+    xcol: Vec<(DayClass, usize, usize)>,
+    /// (group, template, break number, slot, column) of each break start; its running total is
+    /// the next column.
+    bcols: Vec<(usize, usize, usize, usize, usize)>,
+    total_required: f64,
 }
 
 fn day_model(

@@ -982,7 +982,7 @@ pub fn solve(
         && let Some(limit) = opts.time_limit_s
     {
         let left = limit - solve_start.elapsed().as_secs_f64();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::parallel::cores();
         // (500 × 4, 60 s: 0.8 of the time left gave the same as 0.6, 603–621.)
         let secs = (0.6 * left / m.days.div_ceil(threads).max(1) as f64).min(DAY_MIP_SECONDS);
         if secs >= 0.5 {
@@ -1475,34 +1475,22 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
     let m = st.m;
     let st_breaks = &st.rules.breaks;
     let jobs: Vec<(usize, HashMap<lp::DayClass, f64>)> = (0..m.days).filter_map(|d| day_counts(st, d).map(|c| (d, c))).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut answers: Vec<(usize, Option<lp::DayMix>)> = std::thread::scope(|sc| {
-        let hs: Vec<_> = (0..threads)
-            .map(|_| {
-                sc.spawn(|| {
-                    let mut out = Vec::new();
-                    while let Some((d, counts)) = jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                        let t = std::time::Instant::now();
-                        out.push((*d, lp::day_mix(m, st_breaks, *d, counts, None, secs, true)));
-                        if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
-                            eprintln!("  day {d} MIP {:.2}s", t.elapsed().as_secs_f64());
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        hs.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    let answers = crate::parallel::on_all_cores(&jobs, |(d, counts)| {
+        let t = std::time::Instant::now();
+        let mix = lp::day_mix(m, st_breaks, *d, counts, None, secs, true);
+        if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+            eprintln!("  day {d} MIP {:.2}s", t.elapsed().as_secs_f64());
+        }
+        mix
     });
-    answers.sort_by_key(|x| x.0);
     // A day whose MIP found nothing better than the day as it stands (no incumbent in time) keeps
     // its shifts.
     let per = 1440 / m.slot as usize;
     let day_under = |st: &State, d: usize| st.slot_under[d * per..((d + 1) * per).min(m.nslots)].iter().sum::<f64>() * m.slot_hours();
-    let days: Vec<(usize, lp::DayMix)> = answers
-        .into_iter()
-        .filter_map(|(d, mix)| Some((d, mix?)))
+    let days: Vec<(usize, lp::DayMix)> = jobs
+        .iter()
+        .zip(answers)
+        .filter_map(|((d, _), mix)| Some((*d, mix??)))
         .filter(|(d, mix)| mix.found_hours.is_some_and(|f| f < day_under(st, *d)))
         .collect();
     let before = st.objective();

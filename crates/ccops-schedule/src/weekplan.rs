@@ -40,24 +40,10 @@ pub fn plan_weeks(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: f64) ->
     }
     // Groups are independent: solved on all cores, each within its share of the limit.
     let groups: Vec<usize> = (0..ng).filter(|&g| !members[g].is_empty() && m.group_mask[g] != 0).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len()).max(1);
+    let threads = crate::parallel::cores().min(groups.len()).max(1);
     let per_group = time_limit_s * threads as f64 / groups.len().max(1) as f64;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let solved: Vec<Vec<Unit>> = std::thread::scope(|sc| {
-        let hs: Vec<_> = (0..threads)
-            .map(|_| {
-                sc.spawn(|| {
-                    let mut out = Vec::new();
-                    while let Some(&g) = groups.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                        out.extend(plan_group(m, rules, lp, &members[g], g, per_group));
-                    }
-                    out
-                })
-            })
-            .collect();
-        hs.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    for units in solved {
+    let solved = crate::parallel::on_all_cores(&groups, |&g| plan_group(m, rules, lp, &members[g], g, per_group));
+    for units in solved.into_iter().flatten().flatten() {
         for (agents, weeks) in units {
             hand_out(m, rules, &mut plan, &agents, weeks);
         }
