@@ -326,9 +326,14 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
     }
     shot(c, shots, "13-requests-impact").await;
     c.find(Locator::Css("#pending-requests form[action$='/approve'] button")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#pending-requests")).await.map_err(|e| e.to_string())?;
-    if text_of(c, "#pending-requests").await.contains("e2e: family") {
-        return Err("request still pending after approval".into());
+    // The list is on the page before the click too: read it until the approval's reload has
+    // replaced it (reading once raced the reload and failed now and then).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while text_of(c, "#pending-requests").await.contains("e2e: family") {
+        if std::time::Instant::now() > deadline {
+            return Err("request still pending after approval".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     shot(c, shots, "14-request-approved").await;
     Ok(())
