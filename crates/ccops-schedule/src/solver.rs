@@ -1375,7 +1375,10 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
 }
 
 /// A day MIP to solve: day, shifts per class, the class's agents' rest windows, time limit.
-type DayJob = (usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, f64);
+type DayJob = (usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, DayStart, f64);
+
+/// A day as it stands: agents per (class, candidate), the day MIP's start.
+type DayStart = HashMap<(lp::DayClass, usize), u32>;
 
 /// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
 /// The day-MIP worker and the search's side of it: one day in flight at a time, days in turn,
@@ -1408,8 +1411,8 @@ impl DayReplanner {
         let (jobs, job_rx) = std::sync::mpsc::channel::<DayJob>();
         let (ans_tx, answers) = std::sync::mpsc::channel();
         sc.spawn(move || {
-            for (d, counts, windows, limit) in job_rx {
-                if ans_tx.send((d, lp::day_mix(m, breaks, d, &counts, Some(&windows), limit, true))).is_err() {
+            for (d, counts, windows, start, limit) in job_rx {
+                if ans_tx.send((d, lp::day_mix(m, breaks, d, &counts, Some(&windows), Some(&start), limit, true))).is_err() {
                     break;
                 }
             }
@@ -1458,7 +1461,7 @@ impl DayReplanner {
                         windows.entry(class).or_default().push(st.rest_window(a, d));
                     }
                 }
-                self.in_flight = self.jobs.send((d, counts, windows, limit)).is_ok();
+                self.in_flight = self.jobs.send((d, counts, windows, day_start(st, d), limit)).is_ok();
                 return;
             }
         }
@@ -1474,10 +1477,10 @@ impl DayReplanner {
 fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
     let m = st.m;
     let st_breaks = &st.rules.breaks;
-    let jobs: Vec<(usize, HashMap<lp::DayClass, f64>)> = (0..m.days).filter_map(|d| day_counts(st, d).map(|c| (d, c))).collect();
-    let answers = crate::parallel::on_all_cores(&jobs, |(d, counts)| {
+    let jobs: Vec<(usize, HashMap<lp::DayClass, f64>, DayStart)> = (0..m.days).filter_map(|d| day_counts(st, d).map(|c| (d, c, day_start(st, d)))).collect();
+    let answers = crate::parallel::on_all_cores(&jobs, |(d, counts, start)| {
         let t = std::time::Instant::now();
-        let mix = lp::day_mix(m, st_breaks, *d, counts, None, secs, true);
+        let mix = lp::day_mix(m, st_breaks, *d, counts, None, Some(start), secs, true);
         if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
             eprintln!("  day {d} MIP {:.2}s", t.elapsed().as_secs_f64());
         }
@@ -1490,7 +1493,7 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
     let days: Vec<(usize, lp::DayMix)> = jobs
         .iter()
         .zip(answers)
-        .filter_map(|((d, _), mix)| Some((*d, mix??)))
+        .filter_map(|((d, _, _), mix)| Some((*d, mix??)))
         .filter(|(d, mix)| mix.found_hours.is_some_and(|f| f < day_under(st, *d)))
         .collect();
     let before = st.objective();
@@ -1701,6 +1704,17 @@ fn day_counts(st: &State, d: usize) -> Option<HashMap<lp::DayClass, f64>> {
         }
     }
     Some(counts)
+}
+
+/// The day MIP's start: day `d` as it stands, agents per (class, candidate).
+fn day_start(st: &State, d: usize) -> DayStart {
+    let mut start = DayStart::new();
+    for a in 0..st.m.agent_group.len() {
+        if let (Some(class), Some(ds)) = (st.day_class(a, d), &st.assign[a][d]) {
+            *start.entry((class, ds.cand as usize)).or_default() += 1;
+        }
+    }
+    start
 }
 
 /// Re-plan day `d` from a day MIP's shift mix (same agents, same paid minutes): each class's
@@ -2096,12 +2110,35 @@ mod tests {
         let per = 1440 / m.slot as usize;
         for d in [0, 5, 6] {
             let counts = day_counts(&st, d).expect("generated days stand alone");
-            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, 30.0, true).expect("an integer point");
+            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, None, 30.0, true).expect("an integer point");
             let before = st.objective();
             assert!(apply_day_mix(&mut st, d, &mix, before), "day {d}: declined");
             let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
             let found = mix.found_hours.expect("found");
             assert!(under <= found + 1e-6, "day {d}: roster {under} vs the MIP's {found}");
+        }
+    }
+
+    /// A day MIP started from the day as it stands has an integer point however short its time
+    /// (HiGHS completes the break starts), and none worse than the day: a slow machine's short
+    /// MIPs used to end without one, and their days were lost to the plan.
+    #[test]
+    fn day_mip_from_the_day_as_it_stands_has_a_point_at_once() {
+        let (p, m) = built(300, 6);
+        let mut st = State::new(&m, &p.rules);
+        let mut rng = Rng::new(4);
+        for a in 0..p.agents.len() {
+            st.build_week(a, 0, &mut rng, 1).expect("week");
+        }
+        let per = 1440 / m.slot as usize;
+        for d in [1, 3] {
+            let counts = day_counts(&st, d).expect("generated days stand alone");
+            let start = day_start(&st, d);
+            assert_eq!(start.values().sum::<u32>() as f64, counts.values().sum::<f64>(), "day {d}: every shift in the start");
+            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, Some(&start), 0.05, true).expect("an integer point");
+            let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
+            let found = mix.found_hours.expect("found");
+            assert!(found <= under + 1e-6, "day {d}: the MIP's {found} vs the day's {under}");
         }
     }
 
@@ -2120,7 +2157,7 @@ mod tests {
         // Days HiGHS settles in about 2 s each (others take 20 s and more in a debug build).
         for d in [0, 5, 6] {
             let counts = day_counts(&st, d).expect("generated days stand alone");
-            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, 30.0, true).expect("an integer point");
+            let mix = lp::day_mix(&m, &p.rules.breaks, d, &counts, None, None, 30.0, true).expect("an integer point");
             let n: u32 = mix.shifts.iter().map(|x| x.2).sum();
             assert_eq!(n as f64, counts.values().sum::<f64>(), "day {d}: the mix keeps the day's shift count");
             let before = st.objective();
