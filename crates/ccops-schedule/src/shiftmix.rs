@@ -665,6 +665,8 @@ struct LpDiver {
     integral: bool,
     /// Current tilt of each template column's cost (see [`LpDiver::tilt`]).
     tilt: Vec<f64>,
+    /// Current (lower, upper) bound of each template column in `model`.
+    bounds: Vec<(f64, f64)>,
     /// Start-time groups (indices into `by_start`) at which the last dive's LP bound rose: where
     /// it lost against the LP, and where a re-dive should start a little before.
     rises: Vec<usize>,
@@ -692,14 +694,13 @@ impl LpDiver {
                 g.push(s);
             }
         }
-        LpDiver { tilt: vec![0.0; cols.len()], model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new() }
+        LpDiver { tilt: vec![0.0; cols.len()], bounds: vec![(0.0, inst.max_per_shift); cols.len()], model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new() }
     }
 
     /// Re-solve the LP with the current bounds: (objective, template counts), None if HiGHS
     /// did not reach optimality.
-    fn resolve(&mut self, deadline: Instant) -> Option<(f64, Vec<f64>)> {
-        let mut model = self.model.take()?;
-        model.set_option("time_limit", deadline.saturating_duration_since(Instant::now()).as_secs_f64().max(0.01));
+    fn resolve(&mut self) -> Option<(f64, Vec<f64>)> {
+        let model = self.model.take()?;
         let solved = model.try_solve().ok()?;
         let out = (solved.status() == HighsModelStatus::Optimal).then(|| {
             let xs = solved.get_solution().columns()[..self.cols.len()].to_vec();
@@ -726,9 +727,15 @@ impl LpDiver {
         }
     }
 
+    /// Bounds of template column `s`. HiGHS is called only for a change: each call costs more
+    /// than a warm re-solve's simplex work per column, and a dive resets every column.
     fn set(&mut self, s: usize, lo: f64, hi: f64) {
+        if self.bounds[s] == (lo, hi) {
+            return;
+        }
         if let Some(m) = self.model.as_mut() {
             m.change_column_bounds(self.cols[s], lo..=hi);
+            self.bounds[s] = (lo, hi);
         }
     }
 
@@ -760,13 +767,18 @@ impl LpDiver {
                 }
             }
         }
+        // Each re-solve is a few warm simplex iterations; the limit guards against a stray long
+        // one. Set once per dive: setting it per re-solve cost more than some re-solves.
+        if let Some(m) = self.model.as_mut() {
+            m.set_option("time_limit", deadline.saturating_duration_since(Instant::now()).as_secs_f64().max(0.01));
+        }
         let mut x = self.lp_x.clone();
         self.rises.clear();
         let integral = self.integral;
         let bound = move |obj: f64| if integral { (obj - 1e-6).ceil() } else { obj };
         let mut last_lb = bound(self.lp);
         if keep > 0 || self.tilt.iter().any(|&c| c != 0.0) {
-            match self.resolve(deadline) {
+            match self.resolve() {
                 Some((obj, xs)) => {
                     x = xs;
                     last_lb = bound(obj);
@@ -793,7 +805,7 @@ impl LpDiver {
                         for (&s, &k) in g.iter().zip(&c) {
                             self.set(s, k as f64, k as f64);
                         }
-                        let Some((obj, xs)) = self.resolve(deadline) else { continue };
+                        let Some((obj, xs)) = self.resolve() else { continue };
                         let key = obj + if noise > 0.0 { rng.unit() * 1e-7 } else { 0.0 };
                         if choice.as_ref().is_none_or(|(o, _, _)| key < *o) {
                             choice = Some((key, c, xs));
@@ -1349,7 +1361,7 @@ mod tests {
         for s in 0..inst.templates.len() {
             diver.set(s, 0.0, inst.max_per_shift);
         }
-        let (obj, xs) = diver.resolve(far).expect("tilted LP");
+        let (obj, xs) = diver.resolve().expect("tilted LP");
         let tilt: f64 = diver.tilt.iter().zip(&xs).map(|(c, v)| c * v).sum();
         assert!(tilt > 0.1 && obj < 0.05, "objective {obj}, tilt {tilt}");
     }
