@@ -1374,13 +1374,13 @@ fn move_rebuild_tail(st: &mut State, a: usize, rng: &mut Rng, before: f64) -> bo
     false
 }
 
-/// A day MIP to solve: day, shifts per class, the class's agents' rest windows, time limit.
+/// A day MIP to solve: day, shifts per class, the class's agents' rest windows, the day as it
+/// stands (the MIP's start), time limit.
 type DayJob = (usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, DayStart, f64);
 
 /// A day as it stands: agents per (class, candidate), the day MIP's start.
 type DayStart = HashMap<(lp::DayClass, usize), u32>;
 
-/// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
 /// The day-MIP worker and the search's side of it: one day in flight at a time, days in turn,
 /// skipping those unchanged since they were last sent. (Costliest day first kept sending the
 /// short-staffed day, whose plans the search mostly declined, and never reached the days where
@@ -1885,6 +1885,7 @@ pub fn roster_day_counts(problem: &Problem, roster: &[Segment]) -> Result<lp::Da
     Ok(counts)
 }
 
+/// Map the existing roster's shifts to (start, length) per agent-day in horizon minutes.
 fn existing_days(m: &Model, p: &Problem, ex: &[Segment]) -> Vec<Vec<Option<(i32, i32)>>> {
     let idx: std::collections::HashMap<&str, usize> = p.agents.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
     let mut out = vec![vec![None; m.days]; p.agents.len()];
