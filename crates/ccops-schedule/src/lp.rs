@@ -388,8 +388,8 @@ fn under_bound_days(
         // availability row and its break rows, and a row per paid length linking those columns to
         // the classes' counts below. A class's own columns would differ from these only in rows
         // that depend on the paid length alone, so the group's pool splits among its classes in
-        // proportion to their counts: the same LP with a fraction of the columns (4 weeks of 500
-        // agents: several times fewer nonzeros).
+        // proportion to their counts: the same LP with fewer columns (the time hardly moved —
+        // 500 × 4: 23.2 → 21.4 s — as the break rows, not the class columns, make it big).
         let mut paid_link: HashMap<(usize, i32), Row> = HashMap::new();
         for d in d0..d1 {
             let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
