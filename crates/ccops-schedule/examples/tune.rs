@@ -85,6 +85,16 @@ fn main() {
             let cells: Vec<String> = row[6..23].iter().map(|x| format!("{x:6.1}")).collect();
             println!("net day {d} h06..22: {}", cells.join(""));
         }
+        // Under-staffing per day and hour, every day.
+        let mut under = vec![vec![0.0; 24]; p.requirements.days];
+        for iv in &c.intervals {
+            let h = (iv.interval_start - p.requirements.start).num_minutes();
+            under[(h / 1440) as usize][((h % 1440) / 60) as usize] += (-iv.diff).max(0.0) / 4.0;
+        }
+        for (d, row) in under.iter().enumerate() {
+            let cells: Vec<String> = row[6..23].iter().map(|x| format!("{x:6.1}")).collect();
+            println!("under day {d:2} h06..22: {}", cells.join(""));
+        }
         for (d, row) in atwork.iter().enumerate().take(7) {
             let cells: Vec<String> = row[6..23].iter().map(|x| format!("{x:6.1}")).collect();
             println!("at work - required, day {d} h06..22: {}", cells.join(""));

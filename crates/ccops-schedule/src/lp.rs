@@ -25,6 +25,11 @@ pub struct LpResult {
     /// Working-day patterns per week class: how many agents of the class work each pattern
     /// (bit i = day `first_day + i`), fractional.
     pub patterns: HashMap<ClassKey, Vec<(u32, f64)>>,
+    /// Break starts: (group, template, break number k, slot, how many of the group's shifts of
+    /// that template have started their k-th break by the end of the slot), fractional.
+    pub breaks: Vec<(usize, usize, usize, usize, f64)>,
+    /// Under-staffed agent-hours of the LP's point, per day (zero outside the block).
+    pub day_under: Vec<f64>,
 }
 
 /// Agents of one skill group with the same constraints in one week (see [`class_key`]).
@@ -72,6 +77,10 @@ fn bound_by_blocks(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&D
             Some(t) => {
                 t.under_bound_hours += r.under_bound_hours;
                 t.patterns.extend(r.patterns);
+                t.breaks.extend(r.breaks);
+                for (a, b) in t.day_under.iter_mut().zip(r.day_under) {
+                    *a += b;
+                }
                 for (tg, rg) in t.mix.iter_mut().zip(r.mix) {
                     for (td, rd) in tg.iter_mut().zip(rg) {
                         for (tc, rc) in td.iter_mut().zip(rd) {
@@ -329,6 +338,8 @@ fn under_bound_days(
     let mut xcol: Vec<(usize, usize, usize, usize)> = Vec::new();
     // Column index of each working-day pattern y[class][mask].
     let mut ycol: Vec<(ClassKey, u32, usize)> = Vec::new();
+    // (group, template, k, slot, column) of each break start; its running total is the next column.
+    let mut bcol: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
     // Group sizes and availability.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
     for a in 0..na {
@@ -394,7 +405,9 @@ fn under_bound_days(
         for d in d0..d1 {
             let avail = members[g].iter().filter(|&&a| m.allowed[a][d]).count();
             let day_row = pb.add_row(..=avail as f64);
-            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, false, gap, |t| cap.get(&(g, t)).copied(), |_| None, None);
+            let mut bc = Vec::new();
+            let brk = add_breaks(&mut pb, &mut ncols, &m.cands[d], slot, false, gap, |t| cap.get(&(g, t)).copied(), |_| None, Some(&mut bc));
+            bcol.extend(bc.into_iter().map(|(tpl, k, t, col)| (g, tpl, k, t, col)));
             for (ci, (c, brk_entries)) in m.cands[d].iter().zip(brk).enumerate() {
                 let mut entries = shift_cover(c, slot, ns, &cap, g);
                 entries.push((day_row, 1.0));
@@ -502,11 +515,25 @@ fn under_bound_days(
             patterns.entry(key).or_default().push((mask, y));
         }
     }
+    let mut day_under = vec![0.0; m.days];
+    // The coverage rows were the first added, in (queue, slot) order.
+    let mut rows = sol.rows().iter();
+    for q in 0..nq {
+        for t in t_lo..ns {
+            if m.required[q][t] > 0.0 {
+                let served = rows.next().copied().unwrap_or(0.0);
+                day_under[(t / per_day).min(m.days - 1)] += (m.required[q][t] - served).max(0.0) * h;
+            }
+        }
+    }
+    let breaks = bcol.iter().map(|&(g, tpl, k, t, col)| (g, tpl, k, t, cols.get(col + 1).copied().unwrap_or(0.0).max(0.0))).collect();
     // Round away LP noise, never upward past a legal value.
     Some(LpResult {
         under_bound_hours: (v - 1e-6 * v.abs().max(1.0)).max(0.0),
         mix,
         patterns,
+        breaks,
+        day_under,
     })
 }
 

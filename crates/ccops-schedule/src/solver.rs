@@ -879,6 +879,9 @@ pub fn solve(
     let m = Model::compile(problem)?;
     let rules = &problem.rules;
     let mut bound = None;
+    // The LP's shift mix and break starts, rounded into the first day plans (see [`lp_day_mixes`]).
+    let mut lp_day_under: Vec<f64> = Vec::new();
+    let mut lp_guide: Option<(Vec<Vec<Vec<f64>>>, Vec<(usize, usize, usize, usize, f64)>)> = None;
     let mut st = State::new(&m, rules);
     if opts.lower_bound {
         progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
@@ -893,6 +896,10 @@ pub fn solve(
                     let planned = st.week_plan.iter().flatten().flatten().filter(|x| x.is_some()).count();
                     eprintln!("week plan: {planned} agent-weeks in {:.2}s", t.elapsed().as_secs_f64());
                 }
+            }
+            if st.week_plan.is_some() {
+                lp_guide = Some((lp.mix.clone(), lp.breaks));
+                lp_day_under = lp.day_under.clone();
             }
             st.target = Some(lp.mix);
             st.pattern_target = Some(lp.patterns);
@@ -985,8 +992,30 @@ pub fn solve(
         let threads = crate::parallel::cores();
         // (500 × 4, 60 s: 0.8 of the time left gave the same as 0.6, 603–621.)
         let secs = (0.6 * left / m.days.div_ceil(threads).max(1) as f64).min(DAY_MIP_SECONDS);
+        // First the LP's own days, rounded: far nearer the bound than the greedy construction
+        // (500 × 4: about 680 under-staffed agent-hours against 2,800), so the day MIPs start
+        // from there and a slow machine's short MIPs no longer leave greedy days behind.
+        if let Some((mix, brk)) = &lp_guide {
+            let days = lp_day_mixes(&st, mix, brk);
+            let before = st.objective();
+            let kept = realise_day_mixes(&mut st, &days);
+            if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+                eprintln!("LP days kept {kept}: {before:.0} -> {:.0}", st.objective());
+                let per = 1440 / m.slot as usize;
+                for d in 0..m.days {
+                    let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
+                    eprintln!("LP day {d}: LP {:.2} rounded {under:.2}", lp_day_under.get(d).copied().unwrap_or(f64::NAN));
+                }
+            }
+            // A roster this near the LP is searched by descent, as after day plans.
+            planned = kept;
+            let (u, o) = st.totals();
+            progress(&Progress { phase: "LP days", moves: 0, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound });
+        }
         if secs >= 0.5 {
-            (planned, plan_losses) = replan_every_day(&mut st, secs);
+            let kept;
+            (kept, plan_losses) = replan_every_day(&mut st, secs);
+            planned |= kept;
             let (u, o) = st.totals();
             progress(&Progress { phase: "day plans", moves: 0, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound });
         }
@@ -1514,6 +1543,79 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
         .collect();
     losses.sort_by(|x, y| x.0.total_cmp(&y.0));
     (ok, if ok { losses.into_iter().map(|x| x.1).collect() } else { Vec::new() })
+}
+
+/// Every day's shifts and breaks rounded from the LP's (`mix[g][d][c]`, running totals of break
+/// starts `breaks`), with the day's shifts per class as they stand: each class's count is split
+/// over its candidates in the LP's proportions, rounded on the running total in start order (so
+/// the number started by any time stays within half an agent of the LP's), and each (group,
+/// template, break)'s starts likewise. With hundreds of agents this is close to the LP's day and
+/// costs nothing; the day MIPs then start from it.
+fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usize, usize, f64)]) -> Vec<(usize, lp::DayMix)> {
+    let m = st.m;
+    let per = 1440 / m.slot as usize;
+    let mut out = Vec::new();
+    for d in 0..m.days {
+        let Some(counts) = day_counts(st, d) else { continue };
+        let mut classes: Vec<(lp::DayClass, f64)> = counts.into_iter().collect();
+        classes.sort_by_key(|c| c.0);
+        let mut shifts = Vec::new();
+        // Shifts per (group, template) after rounding, for the break starts.
+        let mut per_tpl: HashMap<(usize, usize), f64> = HashMap::new();
+        for (class, n) in classes {
+            let (g, paid, _, _) = class;
+            let mut cands: Vec<usize> = (0..m.cands[d].len()).filter(|&ci| m.cands[d][ci].paid == paid).collect();
+            cands.sort_by_key(|&ci| m.cands[d][ci].start);
+            let lpv = |ci: usize| mix.get(g).and_then(|x| x.get(d)).and_then(|x| x.get(ci)).copied().unwrap_or(0.0);
+            let mut total: f64 = cands.iter().map(|&ci| lpv(ci)).sum();
+            // A class the LP gives no shift of that length: all groups' shifts of that length.
+            let all = |ci: usize| mix.iter().map(|x| x.get(d).and_then(|x| x.get(ci)).copied().unwrap_or(0.0)).sum::<f64>();
+            let pooled = total < 1e-6;
+            if pooled {
+                total = cands.iter().map(|&ci| all(ci)).sum();
+            }
+            if total < 1e-6 {
+                continue;
+            }
+            let (mut run, mut given) = (0.0, 0.0);
+            for &ci in &cands {
+                run += if pooled { all(ci) } else { lpv(ci) } * n / total;
+                let k = (run + 1e-9).round() - given;
+                if k >= 1.0 {
+                    given += k;
+                    shifts.push((class, ci, k as u32));
+                    *per_tpl.entry((g, m.cands[d][ci].template)).or_default() += k;
+                }
+            }
+        }
+        // Break starts: the LP's running totals scaled to the rounded shifts, rounded.
+        let mut lp_total: HashMap<(usize, usize, usize), f64> = HashMap::new();
+        for &(g, tpl, k, t, p) in breaks {
+            if t / per == d {
+                let e = lp_total.entry((g, tpl, k)).or_default();
+                *e = e.max(p);
+            }
+        }
+        let mut day_breaks = Vec::new();
+        let mut given: HashMap<(usize, usize, usize), f64> = HashMap::new();
+        for &(g, tpl, k, t, p) in breaks {
+            if t / per != d {
+                continue;
+            }
+            let (Some(&n), Some(&tot)) = (per_tpl.get(&(g, tpl)), lp_total.get(&(g, tpl, k))) else { continue };
+            if tot < 1e-6 {
+                continue;
+            }
+            let done = given.entry((g, tpl, k)).or_default();
+            let c = (p * n / tot + 1e-9).round() - *done;
+            if c >= 1.0 {
+                *done += c;
+                day_breaks.push((g, tpl, k, t, c as u32));
+            }
+        }
+        out.push((d, lp::DayMix { bound_hours: 0.0, found_hours: None, shifts, breaks: day_breaks }));
+    }
+    out
 }
 
 /// The next planned day's class of each agent working it, and each class's unit starts.
@@ -2209,6 +2311,44 @@ mod tests {
         let (kept, _) = replan_every_day(&mut st, 30.0);
         assert!(kept, "the day plans were declined");
         assert!(st.objective() < before - 1.0, "no gain: {before} → {}", st.objective());
+        let sol = finish(&st, &p, None, 0);
+        let rep = crate::check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).expect("check");
+        assert!(rep.violations.is_empty(), "{:?}", &rep.violations[..rep.violations.len().min(3)]);
+    }
+
+    /// The LP's days rounded to whole agents: each class's shifts keep its count, the hand-out
+    /// keeps every rule, and the roster lands far nearer the LP's bound than the greedy
+    /// construction it replaces (which the day MIPs then start from).
+    #[test]
+    fn lp_rounded_days_land_near_the_bound() {
+        let weeks = 1;
+        let p = generate(150, weeks, 7);
+        let m = Model::compile(&p).expect("model");
+        let lp = lp::under_bound(&m, &p.rules, 120.0).expect("lp");
+        let mut st = State::new(&m, &p.rules);
+        st.week_plan = Some(crate::weekplan::plan_weeks(&m, &p.rules, &lp, 20.0));
+        st.target = Some(lp.mix.clone());
+        st.pattern_target = Some(lp.patterns.clone());
+        let mut rng = Rng::new(4);
+        for a in 0..p.agents.len() {
+            st.build_week(a, 0, &mut rng, 1).expect("week");
+        }
+        st.week_plan = None;
+        let constructed = st.totals().0;
+        let days = lp_day_mixes(&st, &lp.mix, &lp.breaks);
+        assert_eq!(days.len(), m.days, "every day rounded");
+        for (d, mix) in &days {
+            let counts = day_counts(&st, *d).expect("generated days stand alone");
+            for (class, n) in &counts {
+                let got: u32 = mix.shifts.iter().filter(|s| s.0 == *class).map(|s| s.2).sum();
+                assert_eq!(got as f64, *n, "day {d} class {class:?}");
+            }
+        }
+        assert!(realise_day_mixes(&mut st, &days), "the rounded days were declined");
+        let rounded = st.totals().0;
+        let bound = lp.under_bound_hours;
+        eprintln!("bound {bound:.2} constructed {constructed:.2} rounded {rounded:.2}");
+        assert!(rounded - bound < 0.25 * (constructed - bound), "bound {bound:.2}, construction {constructed:.2}, rounded LP {rounded:.2}");
         let sol = finish(&st, &p, None, 0);
         let rep = crate::check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).expect("check");
         assert!(rep.violations.is_empty(), "{:?}", &rep.violations[..rep.violations.len().min(3)]);
