@@ -996,11 +996,21 @@ pub fn solve(
         // (500 × 4: about 680 under-staffed agent-hours against 2,800), so the day MIPs start
         // from there and a slow machine's short MIPs no longer leave greedy days behind.
         if let Some((mix, brk)) = &lp_guide {
-            let days = lp_day_mixes(&st, mix, brk);
+            let days = lp_day_mixes(&st, mix, brk, None);
             let before = st.objective();
             let kept = realise_day_mixes(&mut st, &days);
+            // Other roundings (random thresholds), each day kept where one does better.
+            let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(ROUNDING_SHARE * limit);
+            let mut roundings = 0;
+            while kept && std::time::Instant::now() < until {
+                for (d, mix) in lp_day_mixes(&st, mix, brk, Some(&mut rng)) {
+                    let before = st.objective();
+                    apply_day_mix(&mut st, d, &mix, before);
+                }
+                roundings += 1;
+            }
             if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
-                eprintln!("LP days kept {kept}: {before:.0} -> {:.0}", st.objective());
+                eprintln!("LP days kept {kept}, {roundings} more roundings: {before:.0} -> {:.0}", st.objective());
                 let per = 1440 / m.slot as usize;
                 for d in 0..m.days {
                     let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
@@ -1426,6 +1436,12 @@ struct DayReplanner {
     next_day: usize,
 }
 
+/// Share of the time limit spent on other roundings of the LP's days (see [`lp_day_mixes`]).
+/// 500 × 4 at 60 s: 0.03 (about 10 roundings) took the rounded days from 667–690 to 656–670
+/// under-staffed agent-hours, 0.1 (33) to 644–647, 0.3 (95) no further (650); the roster after
+/// day plans and search ended at 595–610, 598–602 and, without day plans, 611–612.
+const ROUNDING_SHARE: f64 = 0.08;
+
 /// Longest a day's MIP may run, seconds (HiGHS proves most 500-agent days within it).
 const DAY_MIP_SECONDS: f64 = 6.0;
 
@@ -1550,8 +1566,13 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
 /// over its candidates in the LP's proportions, rounded on the running total in start order (so
 /// the number started by any time stays within half an agent of the LP's), and each (group,
 /// template, break)'s starts likewise. With hundreds of agents this is close to the LP's day and
-/// costs nothing; the day MIPs then start from it.
-fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usize, usize, f64)]) -> Vec<(usize, lp::DayMix)> {
+/// costs nothing; the day MIPs then start from it. With `rng`, each running total rounds up at a
+/// random threshold instead of halfway (still within one agent of the LP's): another rounding,
+/// which [`apply_day_mix`] keeps day by day where it does better.
+fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usize, usize, f64)], mut rng: Option<&mut Rng>) -> Vec<(usize, lp::DayMix)> {
+    // Where a running total rounds up: halfway, or (for another rounding) a random threshold
+    // per class and per break.
+    let mut threshold = move || rng.as_mut().map_or(0.5, |r| r.unit());
     let m = st.m;
     let per = 1440 / m.slot as usize;
     let mut out = Vec::new();
@@ -1578,9 +1599,10 @@ fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usiz
                 continue;
             }
             let (mut run, mut given) = (0.0, 0.0);
+            let th = threshold();
             for &ci in &cands {
                 run += if pooled { all(ci) } else { lpv(ci) } * n / total;
-                let k = (run + 1e-9).round() - given;
+                let k = (run + 1.0 - th + 1e-9).floor().min(n) - given;
                 if k >= 1.0 {
                     given += k;
                     shifts.push((class, ci, k as u32));
@@ -1597,7 +1619,7 @@ fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usiz
             }
         }
         let mut day_breaks = Vec::new();
-        let mut given: HashMap<(usize, usize, usize), f64> = HashMap::new();
+        let mut given: HashMap<(usize, usize, usize), (f64, f64)> = HashMap::new();
         for &(g, tpl, k, t, p) in breaks {
             if t / per != d {
                 continue;
@@ -1606,8 +1628,8 @@ fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usiz
             if tot < 1e-6 {
                 continue;
             }
-            let done = given.entry((g, tpl, k)).or_default();
-            let c = (p * n / tot + 1e-9).round() - *done;
+            let (done, th) = given.entry((g, tpl, k)).or_insert_with(|| (0.0, threshold()));
+            let c = (p * n / tot + 1.0 - *th + 1e-9).floor().min(n) - *done;
             if c >= 1.0 {
                 *done += c;
                 day_breaks.push((g, tpl, k, t, c as u32));
@@ -2335,15 +2357,19 @@ mod tests {
         }
         st.week_plan = None;
         let constructed = st.totals().0;
-        let days = lp_day_mixes(&st, &lp.mix, &lp.breaks);
-        assert_eq!(days.len(), m.days, "every day rounded");
-        for (d, mix) in &days {
-            let counts = day_counts(&st, *d).expect("generated days stand alone");
-            for (class, n) in &counts {
-                let got: u32 = mix.shifts.iter().filter(|s| s.0 == *class).map(|s| s.2).sum();
-                assert_eq!(got as f64, *n, "day {d} class {class:?}");
+        // The halfway rounding and random-threshold ones alike keep every class's count.
+        for r in 0..4 {
+            let days = lp_day_mixes(&st, &lp.mix, &lp.breaks, (r > 0).then_some(&mut rng));
+            assert_eq!(days.len(), m.days, "every day rounded");
+            for (d, mix) in &days {
+                let counts = day_counts(&st, *d).expect("generated days stand alone");
+                for (class, n) in &counts {
+                    let got: u32 = mix.shifts.iter().filter(|s| s.0 == *class).map(|s| s.2).sum();
+                    assert_eq!(got as f64, *n, "rounding {r}, day {d} class {class:?}");
+                }
             }
         }
+        let days = lp_day_mixes(&st, &lp.mix, &lp.breaks, None);
         assert!(realise_day_mixes(&mut st, &days), "the rounded days were declined");
         let rounded = st.totals().0;
         let bound = lp.under_bound_hours;
