@@ -881,7 +881,7 @@ pub fn solve(
     let mut bound = None;
     // The LP's shift mix and break starts, rounded into the first day plans (see [`lp_day_mixes`]).
     let mut lp_day_under: Vec<f64> = Vec::new();
-    let mut lp_guide: Option<(Vec<Vec<Vec<f64>>>, Vec<(usize, usize, usize, usize, f64)>)> = None;
+    let mut lp_guide: Option<(Vec<Vec<Vec<f64>>>, Vec<Vec<LpBreak>>)> = None;
     let mut st = State::new(&m, rules);
     if opts.lower_bound {
         progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
@@ -898,7 +898,7 @@ pub fn solve(
                 }
             }
             if st.week_plan.is_some() {
-                lp_guide = Some((lp.mix.clone(), lp.breaks));
+                lp_guide = Some((lp.mix.clone(), breaks_by_day(&m, &lp.breaks)));
                 lp_day_under = lp.day_under.clone();
             }
             st.target = Some(lp.mix);
@@ -1568,23 +1568,40 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<usize>) {
     (ok, if ok { losses.into_iter().map(|x| x.1).collect() } else { Vec::new() })
 }
 
+/// A break start of the LP (group, template, break number k, slot, running total): see
+/// [`lp::LpResult::breaks`].
+type LpBreak = (usize, usize, usize, usize, f64);
+
+/// The LP's break starts by day (in their order, so each running total stays in slot order):
+/// every rounding reads one day's, not the whole horizon's.
+fn breaks_by_day(m: &Model, breaks: &[LpBreak]) -> Vec<Vec<LpBreak>> {
+    let per = 1440 / m.slot as usize;
+    let mut by_day = vec![Vec::new(); m.days];
+    for &b in breaks {
+        if let Some(day) = by_day.get_mut(b.3 / per) {
+            day.push(b);
+        }
+    }
+    by_day
+}
+
 /// Every day's shifts and breaks rounded from the LP's (`mix[g][d][c]`, running totals of break
-/// starts `breaks`), with the day's shifts per class as they stand: each class's count is split
+/// starts by day `breaks`, see [`breaks_by_day`]), with the day's shifts per class as they stand: each class's count is split
 /// over its candidates in the LP's proportions, rounded on the running total in start order (so
 /// the number started by any time stays within half an agent of the LP's), and each (group,
 /// template, break)'s starts likewise. With hundreds of agents this is close to the LP's day and
 /// costs nothing; the day MIPs then start from it. With `rng`, each running total rounds up at a
 /// random threshold instead of halfway (still within one agent of the LP's): another rounding,
 /// which [`apply_day_mix`] keeps day by day where it does better.
-fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usize, usize, f64)], mut rng: Option<&mut Rng>) -> Vec<(usize, lp::DayMix)> {
+fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[Vec<LpBreak>], mut rng: Option<&mut Rng>) -> Vec<(usize, lp::DayMix)> {
     // Where a running total rounds up: halfway, or (for another rounding) a random threshold
     // per class and per break.
     let mut threshold = move || rng.as_mut().map_or(0.5, |r| r.unit());
     let m = st.m;
-    let per = 1440 / m.slot as usize;
     let mut out = Vec::new();
     for d in 0..m.days {
         let Some(counts) = day_counts(st, d) else { continue };
+        let breaks = breaks.get(d).map_or(&[][..], Vec::as_slice);
         let mut classes: Vec<(lp::DayClass, f64)> = counts.into_iter().collect();
         classes.sort_by_key(|c| c.0);
         let mut shifts = Vec::new();
@@ -1619,18 +1636,13 @@ fn lp_day_mixes(st: &State, mix: &[Vec<Vec<f64>>], breaks: &[(usize, usize, usiz
         }
         // Break starts: the LP's running totals scaled to the rounded shifts, rounded.
         let mut lp_total: HashMap<(usize, usize, usize), f64> = HashMap::new();
-        for &(g, tpl, k, t, p) in breaks {
-            if t / per == d {
-                let e = lp_total.entry((g, tpl, k)).or_default();
-                *e = e.max(p);
-            }
+        for &(g, tpl, k, _, p) in breaks {
+            let e = lp_total.entry((g, tpl, k)).or_default();
+            *e = e.max(p);
         }
         let mut day_breaks = Vec::new();
         let mut given: HashMap<(usize, usize, usize), (f64, f64)> = HashMap::new();
         for &(g, tpl, k, t, p) in breaks {
-            if t / per != d {
-                continue;
-            }
             let (Some(&n), Some(&tot)) = (per_tpl.get(&(g, tpl)), lp_total.get(&(g, tpl, k))) else { continue };
             if tot < 1e-6 {
                 continue;
@@ -2123,9 +2135,7 @@ mod tests {
         let m = Model::compile(&p).expect("model");
         let mut st = State::new(&m, &p.rules);
         let mut rng = Rng::new(3);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
+        build_first_week(&mut st, &mut rng);
         let fresh = |st: &State, g: usize| -> Vec<f64> { (0..m.nslots).map(|t| st.slot_cost[t] - st.eval_slot(t, Some(g)).0).collect() };
         for round in 0..300 {
             let a = rng.below(p.agents.len());
@@ -2139,6 +2149,13 @@ mod tests {
             for g in (round % st.ng..st.ng).step_by(3) {
                 assert_eq!(st.marginal(g, 0, m.nslots), fresh(&st, g), "round {round}, group {g}");
             }
+        }
+    }
+
+    /// Every agent's first week, built greedily one agent at a time (as the construction does).
+    fn build_first_week(st: &mut State, rng: &mut Rng) {
+        for a in 0..st.m.agent_group.len() {
+            st.build_week(a, 0, rng, 1).expect("week");
         }
     }
 
@@ -2178,9 +2195,7 @@ mod tests {
     fn from_stuck(p: &crate::model::Problem, m: &Model, seed: u64, rounds: usize, mut mv: impl FnMut(&mut State, usize, &mut Rng, f64)) -> (f64, f64) {
         let mut st = State::new(m, &p.rules);
         let mut rng = Rng::new(seed);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
+        build_first_week(&mut st, &mut rng);
         retime_descent(&mut st, &mut rng);
         let stuck = st.objective();
         for _ in 0..rounds {
@@ -2236,9 +2251,7 @@ mod tests {
         let m = Model::compile(&p).expect("model");
         let mut st = State::new(&m, &p.rules);
         let mut rng = Rng::new(4);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
+        build_first_week(&mut st, &mut rng);
         let per = 1440 / m.slot as usize;
         for d in [0, 5, 6] {
             let counts = day_counts(&st, d).expect("generated days stand alone");
@@ -2259,9 +2272,7 @@ mod tests {
         let (p, m) = built(300, 6);
         let mut st = State::new(&m, &p.rules);
         let mut rng = Rng::new(4);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
+        build_first_week(&mut st, &mut rng);
         let per = 1440 / m.slot as usize;
         for d in [1, 3] {
             let counts = day_counts(&st, d).expect("generated days stand alone");
@@ -2282,9 +2293,7 @@ mod tests {
         let (p, m) = built(40, 5);
         let mut st = State::new(&m, &p.rules);
         let mut rng = Rng::new(4);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
+        build_first_week(&mut st, &mut rng);
         let start = st.objective();
         // Days HiGHS settles in about 2 s each (others take 20 s and more in a debug build).
         for d in [0, 5, 6] {
@@ -2359,14 +2368,13 @@ mod tests {
         st.target = Some(lp.mix.clone());
         st.pattern_target = Some(lp.patterns.clone());
         let mut rng = Rng::new(4);
-        for a in 0..p.agents.len() {
-            st.build_week(a, 0, &mut rng, 1).expect("week");
-        }
+        build_first_week(&mut st, &mut rng);
         st.week_plan = None;
         let constructed = st.totals().0;
         // The halfway rounding and random-threshold ones alike keep every class's count.
+        let breaks = breaks_by_day(&m, &lp.breaks);
         for r in 0..4 {
-            let days = lp_day_mixes(&st, &lp.mix, &lp.breaks, (r > 0).then_some(&mut rng));
+            let days = lp_day_mixes(&st, &lp.mix, &breaks, (r > 0).then_some(&mut rng));
             assert_eq!(days.len(), m.days, "every day rounded");
             for (d, mix) in &days {
                 let counts = day_counts(&st, *d).expect("generated days stand alone");
@@ -2376,7 +2384,7 @@ mod tests {
                 }
             }
         }
-        let days = lp_day_mixes(&st, &lp.mix, &lp.breaks, None);
+        let days = lp_day_mixes(&st, &lp.mix, &breaks, None);
         assert!(realise_day_mixes(&mut st, &days), "the rounded days were declined");
         let rounded = st.totals().0;
         let bound = lp.under_bound_hours;
@@ -2395,9 +2403,7 @@ mod tests {
             let (p, m) = built(40, 3);
             let mut st = State::new(&m, &p.rules);
             let mut rng = Rng::new(9);
-            for a in 0..p.agents.len() {
-                st.build_week(a, 0, &mut rng, 1).expect("week");
-            }
+            build_first_week(&mut st, &mut rng);
             let mut rejected = 0;
             for round in 0..300 {
                 let a = rng.below(p.agents.len());
