@@ -52,6 +52,7 @@ fn main() {
     opts.dive_rise_share = env("SHIFTMIX_DIVE_RISE").unwrap_or(opts.dive_rise_share);
     opts.dive_tilt = env("SHIFTMIX_DIVE_TILT").unwrap_or(opts.dive_tilt);
     opts.dive_full_share = env("SHIFTMIX_DIVE_FULL").unwrap_or(opts.dive_full_share);
+    opts.dive_backtracks = env("SHIFTMIX_DIVE_BACKTRACKS").unwrap_or(opts.dive_backtracks);
     opts.seed = env("SHIFTMIX_SEED").unwrap_or(opts.seed);
     let r = solve_shift_mix_with(&inst, &opts).expect("solve");
     // CCOPS_SHIFTMIX_DUMP=FILE writes the counts per day and template, for inspection.

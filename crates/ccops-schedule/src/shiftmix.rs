@@ -204,9 +204,15 @@ pub struct ShiftMixOptions {
     /// [`LpDiver::tilt`]); 0 = follow the same LP optimum every time.
     pub dive_tilt: f64,
     /// Share of the dives after the first that start from scratch (the rest re-dive the best
-    /// day's tail). On sched_p500_s15, 10 s: 0.25 and 0.5 give the same within the run-to-run
-    /// scatter (means 133.2 and 133.3 over 20 runs each, 130–139); 0.75 is worse (136.6).
+    /// day's tail). On sched_p500_s15, 10 s, without backtracking: 0.25 and 0.5 gave the same
+    /// within the run-to-run scatter (means 133.2 and 133.3 over 20 runs each, 130–139), 0.75
+    /// was worse (136.6); with 200 backtracks 0.1 / 0.25 / 0.5 gave 131.4 / 131.1 / 131.3 and
+    /// 0.75 132.5 (10–20 seeds each).
     pub dive_full_share: f64,
+    /// How many times a dive may go back to an earlier start time's next-best split before it
+    /// is cut (see [`LpDiver::dive`]). On sched_p500_s15, 10 s, seeds 1–10: 0 gave a mean of
+    /// 133.4, 30 131.8 (6 seeds), 200 131.3, 1000 131.3, unlimited 131.6.
+    pub dive_backtracks: usize,
 }
 
 impl Default for ShiftMixOptions {
@@ -226,7 +232,8 @@ impl Default for ShiftMixOptions {
             dives_per_day: 4,
             dive_rise_share: 0.7,
             dive_tilt: 1e-2,
-            dive_full_share: 0.5,
+            dive_full_share: 0.25,
+            dive_backtracks: 200,
         }
     }
 }
@@ -650,8 +657,11 @@ fn chain_search(
 /// LP's (fractional) counts of the templates starting there are rounded to a few integer splits
 /// with the same total (largest remainders first), each split is fixed and the LP re-solved
 /// warm, and the split with the lowest LP optimum is kept; later starts absorb the rounding.
-/// A dive stops as soon as its LP bound cannot beat the best day found. Dives after the first
-/// perturb the ranking of the remainders and break ties at random, so they explore. On
+/// When every split of a start time would lift the LP bound to the best day found, the dive
+/// goes back to the latest start time with a split it has not tried whose bound still beats it
+/// (depth first, up to `backtracks` times), and is cut only when none is left: on
+/// sched_p500_s15 this took the 10 s mean from 133.4 to 131.3, as days reached their bound
+/// that cut dives only reached by luck. Dives after the first perturb the ranking of the remainders and break ties at random, so they explore. On
 /// sched_p500_s15 one dive per day gave 151 in total where the chain search from plain
 /// rounding reached 166: the optimal solutions (HiGHS, 30+ s a day) differ from the chains' by
 /// hundreds of shifts, and only a construction that follows the LP finds their basin.
@@ -670,6 +680,9 @@ struct LpDiver {
     /// Start-time groups (indices into `by_start`) at which the last dive's LP bound rose: where
     /// it lost against the LP, and where a re-dive should start a little before.
     rises: Vec<usize>,
+    /// How many times a dive may go back to an earlier start time's next-best split when every
+    /// split of a start time loses the day (0 = cut the dive there).
+    backtracks: usize,
 }
 
 impl LpDiver {
@@ -694,7 +707,7 @@ impl LpDiver {
                 g.push(s);
             }
         }
-        LpDiver { tilt: vec![0.0; cols.len()], bounds: vec![(0.0, inst.max_per_shift); cols.len()], model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new() }
+        LpDiver { tilt: vec![0.0; cols.len()], bounds: vec![(0.0, inst.max_per_shift); cols.len()], model: Some(solved.into()), cols, by_start, lp_x, lp, integral, rises: Vec::new(), backtracks: 0 }
     }
 
     /// Re-solve the LP with the current bounds: (objective, template counts), None if HiGHS
@@ -740,7 +753,8 @@ impl LpDiver {
     }
 
     /// One dive; `noise` > 0 perturbs the remainders' ranking and breaks ties at random. Returns
-    /// the counts, or None if the dive was cut (bound ≥ `cutoff`) or ran out of time.
+    /// the counts, or None if the dive was cut (bound ≥ `cutoff` at a start time with no split
+    /// left to go back to, or after `backtracks` returns) or ran out of time.
     /// The first `keep` start times are fixed to `prefix` (a re-dive of the rest of a good day).
     #[allow(clippy::too_many_arguments)]
     fn dive(
@@ -789,45 +803,86 @@ impl LpDiver {
                 }
             }
         }
+        // Splits not taken, per fixed group, for backtracking: (group, bound before it,
+        // untried splits best last).
+        let mut stack: Vec<(usize, f64, Vec<(f64, Vec<u32>, Vec<f64>)>)> = Vec::new();
+        let mut backtracks = 0;
         let out = (|| {
-            for (gi, g) in groups.iter().enumerate().skip(keep) {
+            let mut gi = keep;
+            while gi < groups.len() {
                 if Instant::now() >= deadline {
                     return None;
                 }
+                let g = &groups[gi];
                 let vals: Vec<f64> = g.iter().map(|&s| x[s].max(0.0)).collect();
-                let mut choice: Option<(f64, Vec<u32>, Vec<f64>)> = None;
+                let mut tried: Vec<(f64, Vec<u32>, Vec<f64>)> = Vec::new();
                 if vals.iter().all(|v| (v - v.round()).abs() < 1e-7) {
                     // Already integral: fixing it leaves the LP optimum where it is.
                     let c: Vec<u32> = vals.iter().map(|v| v.round() as u32).collect();
-                    choice = Some((f64::NAN, c, Vec::new()));
+                    tried.push((f64::NAN, c, Vec::new()));
                 } else {
                     for c in splits(&vals, rng, noise) {
                         for (&s, &k) in g.iter().zip(&c) {
                             self.set(s, k as f64, k as f64);
                         }
                         let Some((obj, xs)) = self.resolve() else { continue };
-                        let key = obj + if noise > 0.0 { rng.unit() * 1e-7 } else { 0.0 };
-                        if choice.as_ref().is_none_or(|(o, _, _)| key < *o) {
-                            choice = Some((key, c, xs));
+                        if bound(obj) >= cutoff {
+                            continue;
                         }
+                        let key = obj + if noise > 0.0 { rng.unit() * 1e-7 } else { 0.0 };
+                        tried.push((key, c, xs));
                     }
+                    // Best last, so `pop` takes it.
+                    tried.sort_by(|a, b| b.0.total_cmp(&a.0));
                 }
-                let (obj, c, xs) = choice?;
+                let mut lb_before = last_lb;
+                let mut at = gi;
+                if tried.is_empty() {
+                    // Every split lost the day: go back to the latest group with a split left
+                    // (each stored with the LP point it gave, so no re-solve is needed).
+                    loop {
+                        if backtracks >= self.backtracks {
+                            return None;
+                        }
+                        let (gj, lb, mut alts) = stack.pop()?;
+                        if alts.is_empty() {
+                            continue;
+                        }
+                        backtracks += 1;
+                        for h in &groups[gj + 1..=gi] {
+                            for &s in h {
+                                self.set(s, 0.0, inst.max_per_shift);
+                            }
+                        }
+                        let alt = alts.pop()?;
+                        stack.push((gj, lb, alts));
+                        tried.push(alt);
+                        lb_before = lb;
+                        at = gj;
+                        self.rises.retain(|&r| r < gj);
+                        break;
+                    }
+                } else {
+                    let last = tried.len() - 1;
+                    let rest: Vec<_> = tried.drain(..last).collect();
+                    stack.push((gi, last_lb, rest));
+                }
+                let (obj, c, xs) = tried.pop()?;
                 if !obj.is_nan() {
                     let lb = bound(obj);
-                    if lb >= cutoff {
-                        return None;
-                    }
-                    if lb > last_lb + 1e-9 {
-                        self.rises.push(gi);
+                    if lb > lb_before + 1e-9 {
+                        self.rises.push(at);
                     }
                     last_lb = lb;
                     x = xs;
+                } else {
+                    last_lb = lb_before;
                 }
-                for (&s, &k) in g.iter().zip(&c) {
+                for (&s, &k) in groups[at].iter().zip(&c) {
                     self.set(s, k as f64, k as f64);
                     fixed[s] = k;
                 }
+                gi = at + 1;
             }
             Some(fixed)
         })();
@@ -1030,6 +1085,7 @@ fn solve_day(
         let best = Mutex::new(BestDay { cost: day_cost(inst, d, &heur), x: start.map(<[u32]>::to_vec).unwrap_or_default(), rises: Vec::new() });
         let seed = |w: u64| opts.seed ^ (d as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03) ^ w.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut diver = LpDiver::new(inst, lps, lp_cols, integral);
+        diver.backtracks = opts.dive_backtracks;
         // Extra workers (days solved one after another with all cores) dive with their own
         // copy of the LP and share the best day, whose cost cuts every worker's dives.
         let dives: u64 = std::thread::scope(|sc| {
@@ -1043,6 +1099,7 @@ fn solve_day(
                             return 0;
                         }
                         let mut diver = LpDiver::new(inst, solved, cols, integral);
+                        diver.backtracks = opts.dive_backtracks;
                         run_dives(inst, d, &mut diver, &mut Rng(seed(w as u64)), opts, max_dives, lpv, best, dive_deadline, w)
                     })
                 })
@@ -1367,6 +1424,54 @@ mod tests {
     }
 
     /// A small multi-day instance with break holes (4 days × 32 intervals).
+    /// Dives that may go back to an earlier start time's next-best split find exact covers
+    /// that cut dives miss, and never hand back a day that does not beat the cutoff.
+    #[test]
+    fn backtracking_dives_find_exact_covers_that_cut_dives_miss() {
+        let per_day = 64;
+        let mut templates: Vec<Vec<usize>> = Vec::new();
+        let shapes: [(usize, &[(usize, usize)]); 4] =
+            [(16, &[(8, 1)]), (32, &[(8, 1), (16, 2), (26, 1)]), (32, &[(8, 1), (14, 2), (26, 1)]), (32, &[(8, 1), (18, 2), (26, 1)])];
+        for (len, brk) in shapes {
+            for start in 0..=per_day - len {
+                templates.push((0..len).filter(|&o| !brk.iter().any(|&(b, l)| (b..b + l).contains(&o))).map(|o| start + o).collect());
+            }
+        }
+        let far = Instant::now() + Duration::from_secs(120);
+        let (mut cut_found, mut back_found) = (0, 0);
+        for case in 0..12u64 {
+            let mut rng = Rng(100 + case);
+            let hidden: Vec<u32> = (0..templates.len()).map(|_| if rng.unit() < 0.5 { rng.below(9) as u32 } else { 0 }).collect();
+            let mut inst = ShiftMixInstance {
+                days: 1,
+                intervals_per_day: per_day,
+                required: vec![vec![0.0; per_day]],
+                templates: templates.clone(),
+                under_weight: 1.0,
+                over_weight: 1.0,
+                max_per_shift: 100.0,
+            };
+            inst.required[0] = coverage_day(&inst, &hidden);
+            for backtracks in [0, 200] {
+                let (solved, cols) = solve_day_lp(&inst, 0, 60.0).expect("LP");
+                let mut diver = LpDiver::new(&inst, solved, cols, true);
+                diver.backtracks = backtracks;
+                let mut found = 0;
+                for k in 0..4 {
+                    let mut r = Rng(7 * case + k);
+                    diver.tilt(&mut r, if k == 0 { 0.0 } else { 1e-2 });
+                    // Only an exact cover beats a cutoff of 1.
+                    if let Some(x) = diver.dive(&inst, &mut r, 0.0, 1.0, far, &[], 0) {
+                        assert_eq!(day_cost(&inst, 0, &x), 0.0, "case {case}: a dive beat the cutoff with a worse day");
+                        found += 1;
+                    }
+                }
+                if backtracks == 0 { cut_found += found } else { back_found += found }
+            }
+        }
+        assert!(back_found >= 2 * cut_found.max(1), "backtracking dives found {back_found} exact covers, cut dives {cut_found}");
+    }
+
     fn small() -> ShiftMixInstance {
         let mut templates = Vec::new();
         for len in [8usize, 12] {
