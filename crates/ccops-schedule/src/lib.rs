@@ -29,6 +29,7 @@
 pub mod assign;
 pub mod check;
 pub mod coverage;
+mod dive;
 pub mod generate;
 pub mod lp;
 pub mod model;
