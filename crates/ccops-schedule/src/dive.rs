@@ -26,6 +26,9 @@ impl Rng {
     }
 }
 
+/// A split tried at a start time: (LP objective, counts, the LP's point after fixing them).
+type Split = (f64, Vec<u32>, Vec<f64>);
+
 /// Time-ordered LP dives (the search's start). Coverage of interval t depends only on shifts
 /// starting at or before t, so the day is fixed start time by start time: at each start, the
 /// LP's (fractional) counts of the templates starting there are rounded to a few integer splits
@@ -35,14 +38,15 @@ impl Rng {
 /// goes back to the latest start time with a split it has not tried whose bound still beats it
 /// (depth first, up to `backtracks` times), and is cut only when none is left: on
 /// sched_p500_s15 this took the 10 s mean from 133.4 to 131.3, as days reached their bound
-/// that cut dives only reached by luck. Dives after the first perturb the ranking of the remainders and break ties at random, so they explore. On
+/// that cut dives only reached by luck. Dives after the first perturb the ranking of the
+/// remainders and break ties at random, so they explore. On
 /// sched_p500_s15 one dive per day gave 151 in total where the chain search from plain
 /// rounding reached 166: the optimal solutions (HiGHS, 30+ s a day) differ from the chains' by
 /// hundreds of shifts, and only a construction that follows the LP finds their basin.
 pub(crate) struct LpDiver {
     pub(crate) model: Option<highs::Model>,
     pub(crate) cols: Vec<Col>,
-    /// Templates grouped by their first working interval, in time order.
+    /// Dived columns (indices into `cols`) grouped by start time, in time order.
     pub(crate) by_start: Vec<Vec<usize>>,
     pub(crate) lp_x: Vec<f64>,
     pub(crate) lp: f64,
@@ -177,7 +181,7 @@ impl LpDiver {
         }
         // Splits not taken, per fixed group, for backtracking: (group, bound before it,
         // untried splits best last).
-        let mut stack: Vec<(usize, f64, Vec<(f64, Vec<u32>, Vec<f64>)>)> = Vec::new();
+        let mut stack: Vec<(usize, f64, Vec<Split>)> = Vec::new();
         let mut backtracks = 0;
         let out = (|| {
             let mut gi = keep;
@@ -187,7 +191,7 @@ impl LpDiver {
                 }
                 let g = &groups[gi];
                 let vals: Vec<f64> = g.iter().map(|&s| x[s].max(0.0)).collect();
-                let mut tried: Vec<(f64, Vec<u32>, Vec<f64>)> = Vec::new();
+                let mut tried: Vec<Split> = Vec::new();
                 if vals.iter().all(|v| (v - v.round()).abs() < 1e-7) {
                     // Already integral: fixing it leaves the LP optimum where it is.
                     let c: Vec<u32> = vals.iter().map(|v| v.round() as u32).collect();
