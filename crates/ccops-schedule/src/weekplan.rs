@@ -30,18 +30,6 @@ const MAX_TYPED: usize = 20_000;
 /// Per agent and week, the planned week, or None when the plan cannot be made (too many typed
 /// patterns, a MIP without an answer): the construction then chooses freely.
 pub fn plan_weeks(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: f64) -> Vec<Vec<Option<WeekPlan>>> {
-    plan_weeks_priced(m, rules, lp, time_limit_s, DUAL_WEIGHT)
-}
-
-/// How far the LP's duals tilt the week plans' deviation costs (see [`plan_group`]). On 500 × 4
-/// at 60 s (`tune`, four runs each): 0 gave 592.75–603.50 under-staffed agent-hours (mean
-/// 600.1), 0.1 591.00–594.75 (mean 592.7), 0.2 593.75 and 602.75. On 500 × 1 the LP with the
-/// construction's day counts fixed came to 146.4–150.1 at 0.1 against 152.3–152.7 at 0 (bound
-/// 144.3).
-pub const DUAL_WEIGHT: f64 = 0.1;
-
-/// [`plan_weeks`] with the duals' weight given (0: plain distance to the LP's counts).
-pub fn plan_weeks_priced(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: f64, dual_weight: f64) -> Vec<Vec<Option<WeekPlan>>> {
     let na = m.agent_group.len();
     let nweeks = m.weeks.first().map_or(0, |w| w.len());
     let mut plan: Vec<Vec<Option<WeekPlan>>> = vec![vec![None; nweeks]; na];
@@ -54,7 +42,7 @@ pub fn plan_weeks_priced(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: 
     let groups: Vec<usize> = (0..ng).filter(|&g| !members[g].is_empty() && m.group_mask[g] != 0).collect();
     let threads = crate::parallel::cores().min(groups.len()).max(1);
     let per_group = time_limit_s * threads as f64 / groups.len().max(1) as f64;
-    let solved = crate::parallel::on_all_cores(&groups, |&g| plan_group(m, rules, lp, &members[g], g, per_group, dual_weight));
+    let solved = crate::parallel::on_all_cores(&groups, |&g| plan_group(m, rules, lp, &members[g], g, per_group));
     for units in solved.into_iter().flatten().flatten() {
         for (agents, weeks) in units {
             hand_out(m, rules, &mut plan, &agents, weeks);
@@ -75,16 +63,11 @@ fn runs(mask: u32, ndays: usize) -> (usize, usize) {
 }
 
 /// The MIP of group `g` over all weeks: integer agents per (unit, week, typed pattern), each
-/// unit's agents once a week; |shifts − LP's| per (day, paid minutes) minimised, each unit above
-/// the LP's count costing 1 + w·π and each below 1 − w·π (at least 0.1), where π is the LP's dual
-/// of that (day, paid minutes)'s link row — what one more such shift would change the bound by —
-/// so that where whole agents cannot match the LP, the shifts go to the days that need them most
-/// (plain distance treated a shift short on a tight Tuesday like one short on a slack Monday);
-/// and between
+/// unit's agents once a week; |shifts − LP's| per (day, paid minutes) minimised; and between
 /// consecutive weeks a flow from last week's trailing run r to this week's leading run l with
 /// r + l within the consecutive-days limit, which is exactly when the weeks can be chained
 /// agent by agent (a transportation problem on run lengths).
-fn plan_group(m: &Model, rules: &Rules, lp: &LpResult, members: &[usize], g: usize, time_limit_s: f64, dual_weight: f64) -> Option<Vec<Unit>> {
+fn plan_group(m: &Model, rules: &Rules, lp: &LpResult, members: &[usize], g: usize, time_limit_s: f64) -> Option<Vec<Unit>> {
     let nweeks = m.weeks.first().map_or(0, |w| w.len());
     let max_run = rules.limits.max_consecutive_days as usize;
     // Units: agents whose class keys agree in every week.
@@ -193,9 +176,8 @@ fn plan_group(m: &Model, rules: &Rules, lp: &LpResult, members: &[usize], g: usi
     keys.dedup();
     for key in keys {
         let t = target.get(&key).copied().unwrap_or(0.0);
-        let pi = lp.link_dual.get(&(g, key.0, key.1)).copied().unwrap_or(0.0);
-        let over = pb.add_column((1.0 + dual_weight * pi).max(0.1), 0.0..);
-        let under = pb.add_column((1.0 - dual_weight * pi).max(0.1), 0.0..);
+        let over = pb.add_column(1.0, 0.0..);
+        let under = pb.add_column(1.0, 0.0..);
         let mut e: Vec<_> = member_of.get(&key).map_or(&[][..], |v| v.as_slice()).iter().map(|&c| (c, 1.0)).collect();
         e.push((over, -1.0));
         e.push((under, 1.0));
@@ -325,50 +307,5 @@ mod tests {
         let constructed = deviation(&m, &lp, &built);
         // (Measured 64.2–64.8 against 126.2–146.0; the construction solves its own LP.)
         assert!(planned < 0.7 * constructed, "plans {planned:.1} vs construction {constructed:.1} shifts off the LP");
-    }
-
-    /// Shifts per (group, day, paid minutes) of a plan.
-    fn plan_counts(m: &Model, plan: &[Vec<Option<WeekPlan>>]) -> HashMap<(usize, usize, i32), f64> {
-        let mut counts: HashMap<(usize, usize, i32), f64> = HashMap::new();
-        for (a, weeks) in plan.iter().enumerate() {
-            for (w, wp) in weeks.iter().enumerate() {
-                let Some(wp) = wp else { continue };
-                let wt = m.weeks[a][w];
-                for i in (0..wt.ndays).filter(|&i| wp.mask & (1 << i) != 0) {
-                    *counts.entry((m.agent_group[a], wt.first_day + i, wp.paid[i])).or_default() += 1.0;
-                }
-            }
-        }
-        counts
-    }
-
-    /// The LP's link duals are never positive (one more shift cannot raise the least
-    /// under-staffing), and week plans priced by them lose less against the LP than plans that
-    /// only keep close to its counts: the LP with the plans' day counts fixed is lower, summed
-    /// over a few instances (on one, the LP's optimal point — which of many HiGHS returns depends
-    /// on the model's column order — can leave both plans the same).
-    #[test]
-    fn dual_priced_week_plans_lose_less_against_the_lp() {
-        let (mut plain, mut priced, mut bound) = (0.0, 0.0, 0.0);
-        for seed in [4, 5, 6] {
-            let p = generate(100, 1, seed);
-            let m = Model::compile(&p).expect("model");
-            let lp = crate::lp::under_bound(&m, &p.rules, 120.0).expect("lp");
-            assert!(!lp.link_dual.is_empty());
-            assert!(lp.link_dual.values().all(|&pi| pi <= 1e-6), "a positive link dual");
-            let fixed = |w: f64| {
-                let plan = plan_weeks_priced(&m, &p.rules, &lp, 20.0, w);
-                let counts = plan_counts(&m, &plan);
-                crate::lp::under_bound_with(&m, &p.rules, 120.0, Some(&counts)).expect("fixed LP").under_bound_hours
-            };
-            let (a, b) = (fixed(0.0), fixed(DUAL_WEIGHT));
-            eprintln!("seed {seed}: bound {:.2} plain {a:.2} priced {b:.2}", lp.under_bound_hours);
-            plain += a;
-            priced += b;
-            bound += lp.under_bound_hours;
-        }
-        // Measured in three runs: plain 98.6 / 98.2 / 111.9, priced 96.3 / 91.9 / 107.7 (bounds
-        // 57.7); with the duals' sign flipped, priced 125.8 against plain 110.3.
-        assert!(priced < plain - 1.0, "priced plans {priced:.2} vs plain {plain:.2} (bound {bound:.2})");
     }
 }
