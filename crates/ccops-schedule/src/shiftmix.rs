@@ -1087,13 +1087,9 @@ mod tests {
         assert!(r.lp_bound <= 1.0);
     }
 
-    /// A day built like sched_p500_s15 (4 h shifts with a break after 2 h, 8 h shifts with
-    /// breaks and a lunch in three positions), its requirement the exact cover of a hidden
-    /// integer mix: the first LP dive (no noise) finds a perfect cover, where rounding the LP
-    /// and the descent do not; each dive's answer is a legal count vector.
-    #[test]
-    fn lp_dive_finds_an_exact_cover_that_rounding_misses() {
-        let per_day = 64;
+    /// Templates of a `per_day`-interval day built like sched_p500_s15: 4 h shifts with a break
+    /// after 2 h, 8 h shifts with two breaks and a lunch in three positions, at every start.
+    fn sched_like_templates(per_day: usize) -> Vec<Vec<usize>> {
         let mut templates: Vec<Vec<usize>> = Vec::new();
         let shapes: [(usize, &[(usize, usize)]); 4] =
             [(16, &[(8, 1)]), (32, &[(8, 1), (16, 2), (26, 1)]), (32, &[(8, 1), (14, 2), (26, 1)]), (32, &[(8, 1), (18, 2), (26, 1)])];
@@ -1102,6 +1098,17 @@ mod tests {
                 templates.push((0..len).filter(|&o| !brk.iter().any(|&(b, l)| (b..b + l).contains(&o))).map(|o| start + o).collect());
             }
         }
+        templates
+    }
+
+    /// A day built like sched_p500_s15 (4 h shifts with a break after 2 h, 8 h shifts with
+    /// breaks and a lunch in three positions), its requirement the exact cover of a hidden
+    /// integer mix: the first LP dive (no noise) finds a perfect cover, where rounding the LP
+    /// and the descent do not; each dive's answer is a legal count vector.
+    #[test]
+    fn lp_dive_finds_an_exact_cover_that_rounding_misses() {
+        let per_day = 64;
+        let templates = sched_like_templates(per_day);
         let mut rng = Rng(11);
         let hidden: Vec<u32> = (0..templates.len()).map(|_| if rng.unit() < 0.3 { rng.below(6) as u32 } else { 0 }).collect();
         let mut inst = ShiftMixInstance {
@@ -1148,20 +1155,12 @@ mod tests {
         assert!(tilt > 0.1 && obj < 0.05, "objective {obj}, tilt {tilt}");
     }
 
-    /// A small multi-day instance with break holes (4 days × 32 intervals).
     /// Dives that may go back to an earlier start time's next-best split find exact covers
     /// that cut dives miss, and never hand back a day that does not beat the cutoff.
     #[test]
     fn backtracking_dives_find_exact_covers_that_cut_dives_miss() {
         let per_day = 64;
-        let mut templates: Vec<Vec<usize>> = Vec::new();
-        let shapes: [(usize, &[(usize, usize)]); 4] =
-            [(16, &[(8, 1)]), (32, &[(8, 1), (16, 2), (26, 1)]), (32, &[(8, 1), (14, 2), (26, 1)]), (32, &[(8, 1), (18, 2), (26, 1)])];
-        for (len, brk) in shapes {
-            for start in 0..=per_day - len {
-                templates.push((0..len).filter(|&o| !brk.iter().any(|&(b, l)| (b..b + l).contains(&o))).map(|o| start + o).collect());
-            }
-        }
+        let templates = sched_like_templates(per_day);
         let far = Instant::now() + Duration::from_secs(120);
         let (mut cut_found, mut back_found) = (0, 0);
         for case in 0..12u64 {
@@ -1197,6 +1196,7 @@ mod tests {
         assert!(back_found >= 2 * cut_found.max(1), "backtracking dives found {back_found} exact covers, cut dives {cut_found}");
     }
 
+    /// A small multi-day instance with break holes (4 days × 32 intervals).
     fn small() -> ShiftMixInstance {
         let mut templates = Vec::new();
         for len in [8usize, 12] {
