@@ -30,6 +30,9 @@ pub struct LpResult {
     pub breaks: Vec<(usize, usize, usize, usize, f64)>,
     /// Under-staffed agent-hours of the LP's point, per day (zero outside the block).
     pub day_under: Vec<f64>,
+    /// Dual of the row that links (group, day, paid minutes)'s shifts to the working-day
+    /// patterns: about what one more such shift would change the bound by (agent-hours).
+    pub link_dual: HashMap<(usize, usize, i32), f64>,
 }
 
 /// Agents of one skill group with the same constraints in one week (see [`class_key`]).
@@ -78,6 +81,7 @@ fn bound_by_blocks(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&D
                 t.under_bound_hours += r.under_bound_hours;
                 t.patterns.extend(r.patterns);
                 t.breaks.extend(r.breaks);
+                t.link_dual.extend(r.link_dual);
                 for (a, b) in t.day_under.iter_mut().zip(r.day_under) {
                     *a += b;
                 }
@@ -343,6 +347,8 @@ fn under_bound_days(
     let mut ycol: Vec<(ClassKey, u32, usize)> = Vec::new();
     // (group, template, k, slot, column) of each break start; its running total is the next column.
     let mut bcol: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    // (group, day, paid minutes) and row index of each row linking the shifts to the patterns.
+    let mut link_rows: Vec<((usize, usize, i32), usize)> = Vec::new();
     // Group sizes and availability.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
     for a in 0..na {
@@ -415,7 +421,14 @@ fn under_bound_days(
                 let mut entries = shift_cover(c, slot, ns, &cap, g);
                 entries.push((day_row, 1.0));
                 entries.extend(brk_entries);
-                entries.push((*paid_link.entry((d, c.paid)).or_insert_with(|| pb.add_row(0.0..=0.0)), 1.0));
+                entries.push((
+                    *paid_link.entry((d, c.paid)).or_insert_with(|| {
+                        // Rows are numbered in the order they are added: this one's index, for its dual.
+                        link_rows.push(((g, d, c.paid), pb.num_rows()));
+                        pb.add_row(0.0..=0.0)
+                    }),
+                    1.0,
+                ));
                 if fixed.is_some() {
                     // Shifts of a (day, length) the roster has none of are fixed at zero.
                     let r = *fixed_rows.entry((d, c.paid)).or_insert_with(|| pb.add_row(0.0..=0.0));
@@ -540,6 +553,8 @@ fn under_bound_days(
         }
     }
     let breaks = bcol.iter().map(|&(g, tpl, k, t, col)| (g, tpl, k, t, cols.get(col + 1).copied().unwrap_or(0.0).max(0.0))).collect();
+    let duals = sol.dual_rows();
+    let link_dual = link_rows.iter().map(|&(key, r)| (key, duals.get(r).copied().unwrap_or(0.0))).collect();
     // Round away LP noise, never upward past a legal value.
     Some(LpResult {
         under_bound_hours: (v - 1e-6 * v.abs().max(1.0)).max(0.0),
@@ -547,6 +562,7 @@ fn under_bound_days(
         patterns,
         breaks,
         day_under,
+        link_dual,
     })
 }
 
