@@ -1,0 +1,39 @@
+//! Probe of the day MIPs: `cargo run --release -p ccops-schedule --example dayprobe -- AGENTS
+//! WEEKS SECONDS` plans the weeks from the LP, then solves each day's MIP with the plans' shift
+//! counts (no rest windows, no start) within SECONDS and prints its best point and bound.
+use ccops_schedule::generate::generate;
+use ccops_schedule::model::Model;
+use std::collections::HashMap;
+
+fn main() {
+    let a: Vec<String> = std::env::args().skip(1).collect();
+    let n = a.first().and_then(|s| s.parse().ok()).unwrap_or(500);
+    let w = a.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let secs: f64 = a.get(2).and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let p = generate(n, w, 1);
+    let m = Model::compile(&p).expect("model");
+    let lp = ccops_schedule::lp::under_bound(&m, &p.rules, 120.0).expect("lp");
+    let plan = ccops_schedule::weekplan::plan_weeks(&m, &p.rules, &lp, 5.0);
+    let mut counts: HashMap<(usize, usize, i32), f64> = HashMap::new();
+    for (a, weeks) in plan.iter().enumerate() {
+        for (w, wp) in weeks.iter().enumerate() {
+            let Some(wp) = wp else { continue };
+            let wt = m.weeks[a][w];
+            for i in (0..wt.ndays).filter(|&i| wp.mask & (1 << i) != 0) {
+                *counts.entry((m.agent_group[a], wt.first_day + i, wp.paid[i])).or_default() += 1.0;
+            }
+        }
+    }
+    let (mut found, mut bound) = (0.0, 0.0);
+    for d in 0..m.days {
+        let day: HashMap<ccops_schedule::lp::DayClass, f64> =
+            counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
+        let t = std::time::Instant::now();
+        let mix = ccops_schedule::lp::day_mix(&m, &p.rules.breaks, d, &day, None, None, secs, true);
+        let (b, f) = mix.map_or((f64::NAN, f64::NAN), |x| (x.bound_hours, x.found_hours.unwrap_or(f64::NAN)));
+        println!("day {d:2}: found {f:7.2} bound {b:7.2} in {:.1} s", t.elapsed().as_secs_f64());
+        found += f;
+        bound += b;
+    }
+    println!("total found {found:.2} bound {bound:.2}");
+}
