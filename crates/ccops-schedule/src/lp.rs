@@ -635,21 +635,6 @@ pub fn day_mix(
     model.set_option("time_limit", (if integral { 0.85 } else { 1.0 } * time_limit_s).max(0.1));
     // It runs beside the roster search: one core.
     model.set_option("threads", 1);
-    if integral && let Ok(opts) = std::env::var("CCOPS_MIP_OPTS") {
-        for kv in opts.split(',') {
-            if let Some((k, v)) = kv.split_once('=') {
-                if let Ok(i) = v.parse::<i32>() {
-                    model.set_option(k, i);
-                } else if let Ok(f) = v.parse::<f64>() {
-                    model.set_option(k, f);
-                } else if let Ok(b) = v.parse::<bool>() {
-                    model.set_option(k, b);
-                } else {
-                    model.set_option(k, v);
-                }
-            }
-        }
-    }
     let solved = model.try_solve().ok()?;
     let (bound, mut found) = if integral {
         // Stopped before the root's bound (a start, little time): the bound is zero.
