@@ -1556,16 +1556,17 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<PlannedDay>) {
         let before = st.objective();
         let kept = realise_day_mixes(st, &days);
         ok |= kept;
+        let round: Vec<PlannedDay> =
+            days.iter().map(|(d, mix)| PlannedDay { day: *d, found: mix.found_hours.unwrap_or(f64::NAN), bound: mix.bound_hours, under: day_under(st, *d) }).collect();
         if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
-            for (d, mix) in &days {
-                eprintln!("plan day {d}: mip {:.2} (bound {:.2}), day under {:.2}", mix.found_hours.unwrap_or(f64::NAN), mix.bound_hours, day_under(st, *d));
+            for p in &round {
+                eprintln!("plan day {}: mip {:.2} (bound {:.2}), day under {:.2}", p.day, p.found, p.bound, p.under);
             }
             eprintln!("day plans ({} days) kept {kept}: {before:.0} -> {:.0}", if parity == 0 { "even" } else { "odd" }, st.objective());
         }
-        if !kept {
-            continue;
+        if kept {
+            planned.extend(round);
         }
-        planned.extend(days.iter().map(|(d, mix)| PlannedDay { day: *d, found: mix.found_hours.unwrap_or(f64::NAN), bound: mix.bound_hours, under: day_under(st, *d) }));
     }
     (ok, planned)
 }
