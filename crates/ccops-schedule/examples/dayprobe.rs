@@ -14,16 +14,7 @@ fn main() {
     let m = Model::compile(&p).expect("model");
     let lp = ccops_schedule::lp::under_bound(&m, &p.rules, 120.0).expect("lp");
     let plan = ccops_schedule::weekplan::plan_weeks(&m, &p.rules, &lp, 5.0);
-    let mut counts: HashMap<(usize, usize, i32), f64> = HashMap::new();
-    for (a, weeks) in plan.iter().enumerate() {
-        for (w, wp) in weeks.iter().enumerate() {
-            let Some(wp) = wp else { continue };
-            let wt = m.weeks[a][w];
-            for i in (0..wt.ndays).filter(|&i| wp.mask & (1 << i) != 0) {
-                *counts.entry((m.agent_group[a], wt.first_day + i, wp.paid[i])).or_default() += 1.0;
-            }
-        }
-    }
+    let counts = ccops_schedule::weekplan::plan_counts(&m, &plan);
     let (mut found, mut bound) = (0.0, 0.0);
     for d in 0..m.days {
         let day: HashMap<ccops_schedule::lp::DayClass, f64> =

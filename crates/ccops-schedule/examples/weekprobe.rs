@@ -18,16 +18,7 @@ fn main() {
     let t = std::time::Instant::now();
     let plan = ccops_schedule::weekplan::plan_weeks_with(&m, &p.rules, &lp, 5.0, std::env::var("PROBE_PLAIN").is_err());
     eprintln!("plans in {:.1} s", t.elapsed().as_secs_f64());
-    let mut counts: HashMap<(usize, usize, i32), f64> = HashMap::new();
-    for (a, weeks) in plan.iter().enumerate() {
-        for (w, wp) in weeks.iter().enumerate() {
-            let Some(wp) = wp else { continue };
-            let wt = m.weeks[a][w];
-            for i in (0..wt.ndays).filter(|&i| wp.mask & (1 << i) != 0) {
-                *counts.entry((m.agent_group[a], wt.first_day + i, wp.paid[i])).or_default() += 1.0;
-            }
-        }
-    }
+    let counts = ccops_schedule::weekplan::plan_counts(&m, &plan);
     let fixed = ccops_schedule::lp::under_bound_with(&m, &p.rules, 120.0, Some(&counts)).expect("fixed lp");
     for d in 0..m.days {
         println!("day {d:2}: LP {:7.2} plans {:7.2}", lp.day_under[d], fixed.day_under[d]);

@@ -61,6 +61,22 @@ pub fn plan_weeks_with(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: f6
     plan
 }
 
+/// Shifts per (group, day, paid minutes) that the plans give (the keys of
+/// [`crate::lp::under_bound_with`]'s fixed counts).
+pub fn plan_counts(m: &Model, plan: &[Vec<Option<WeekPlan>>]) -> crate::lp::DayCounts {
+    let mut counts = crate::lp::DayCounts::new();
+    for (a, weeks) in plan.iter().enumerate() {
+        for (w, wp) in weeks.iter().enumerate() {
+            let Some(wp) = wp else { continue };
+            let wt = m.weeks[a][w];
+            for i in (0..wt.ndays).filter(|&i| wp.mask & (1 << i) != 0) {
+                *counts.entry((m.agent_group[a], wt.first_day + i, wp.paid[i])).or_default() += 1.0;
+            }
+        }
+    }
+    counts
+}
+
 /// Agents of one group with the same week constraints in every week, and per week their
 /// typed patterns: (pattern, how many agents).
 type Unit = (Vec<usize>, Vec<Vec<(WeekPlan, usize)>>);
@@ -288,21 +304,6 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         keys.iter().map(|k| (target.get(k).copied().unwrap_or(0.0) - counts.get(k).copied().unwrap_or(0.0)).abs()).sum()
-    }
-
-    /// Shifts per (group, day, paid minutes) of a plan.
-    fn plan_counts(m: &Model, plan: &[Vec<Option<WeekPlan>>]) -> HashMap<(usize, usize, i32), f64> {
-        let mut counts: HashMap<(usize, usize, i32), f64> = HashMap::new();
-        for (a, weeks) in plan.iter().enumerate() {
-            for (w, wp) in weeks.iter().enumerate() {
-                let Some(wp) = wp else { continue };
-                let wt = m.weeks[a][w];
-                for i in (0..wt.ndays).filter(|&i| wp.mask & (1 << i) != 0) {
-                    *counts.entry((m.agent_group[a], wt.first_day + i, wp.paid[i])).or_default() += 1.0;
-                }
-            }
-        }
-        counts
     }
 
     /// The LP's link duals are never positive (one more shift cannot raise the least
