@@ -139,6 +139,7 @@ fn main() {
     if let Some(secs) = std::env::var("TUNE_DAYMIP").ok().and_then(|v| v.parse::<f64>().ok()) {
         let m = ccops_schedule::model::Model::compile(&p).expect("model");
         let counts = ccops_schedule::roster_day_counts(&p, &sol.roster).expect("counts");
+        let windows = ccops_schedule::roster_day_windows(&p, &sol.roster).expect("windows");
         let mut under = vec![0.0; p.requirements.days];
         if let Some(c) = &rep.coverage {
             for iv in &c.intervals {
@@ -152,8 +153,9 @@ fn main() {
             let t = Instant::now();
             let lp = ccops_schedule::lp::day_mix(&m, &p.rules.breaks, d, &day, None, None, 60.0, false).map(|x| x.bound_hours);
             let lp_secs = t.elapsed().as_secs_f64();
+            let lpw = ccops_schedule::lp::day_mix(&m, &p.rules.breaks, d, &day, Some(&windows[d]), None, 60.0, false).map(|x| x.bound_hours);
             let mip = ccops_schedule::lp::day_mix(&m, &p.rules.breaks, d, &day, None, None, secs, true).map(|x| (x.bound_hours, x.found_hours));
-            println!("day {d}: roster under {:.2}, day LP {:?} in {lp_secs:.2} s, day MIP (bound, found) {:?} in {:.1} s", under[d], lp, mip, t.elapsed().as_secs_f64() - lp_secs);
+            println!("day {d}: roster under {:.2}, day LP {:?} in {lp_secs:.2} s, with rest windows {lpw:?}, day MIP (bound, found) {:?} in {:.1} s", under[d], lp, mip, t.elapsed().as_secs_f64() - lp_secs);
         }
     }
     if std::env::var("TUNE_FIXED").is_ok() {

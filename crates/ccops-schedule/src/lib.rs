@@ -42,7 +42,7 @@ pub mod weekplan;
 pub use check::{CheckReport, Coverage, IntervalCoverage, Violation, check};
 pub use model::{Agent, Problem, Requirements, Segment};
 pub use rules::Rules;
-pub use solver::{Progress, SoftStats, Solution, SolveOptions, roster_day_counts, solve};
+pub use solver::{Progress, SoftStats, Solution, SolveOptions, roster_day_counts, roster_day_windows, solve};
 
 /// Errors of the scheduling engine.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
