@@ -570,6 +570,10 @@ fn under_bound_days(
 /// and latest end (minutes from the horizon start) that rest around the day allows.
 pub type DayClass = (usize, i32, i32, i32);
 
+/// Per [`DayClass`] of a day, its agents' rest windows (earliest start, latest end, minutes from
+/// the horizon start): see [`day_mix`].
+pub type RestWindows = HashMap<DayClass, Vec<(i32, i32)>>;
+
 /// A day's shift mix from [`day_mix`].
 #[derive(Debug, Clone)]
 pub struct DayMix {
@@ -608,7 +612,7 @@ pub fn day_mix(
     breaks: &crate::rules::BreakPolicy,
     d: usize,
     counts: &HashMap<DayClass, f64>,
-    windows: Option<&HashMap<DayClass, Vec<(i32, i32)>>>,
+    windows: Option<&RestWindows>,
     start: Option<&HashMap<(DayClass, usize), u32>>,
     time_limit_s: f64,
     integral: bool,
@@ -691,7 +695,7 @@ fn full_day_mip(
     breaks: &crate::rules::BreakPolicy,
     d: usize,
     counts: &HashMap<DayClass, f64>,
-    windows: Option<&HashMap<DayClass, Vec<(i32, i32)>>>,
+    windows: Option<&RestWindows>,
     start: Option<&HashMap<(DayClass, usize), u32>>,
     time_limit_s: f64,
     integral: bool,
@@ -748,7 +752,7 @@ fn lp_box(
     breaks: &crate::rules::BreakPolicy,
     d: usize,
     counts: &HashMap<DayClass, f64>,
-    windows: Option<&HashMap<DayClass, Vec<(i32, i32)>>>,
+    windows: Option<&RestWindows>,
     time_limit_s: f64,
 ) -> Option<StageOne> {
     let started = std::time::Instant::now();
@@ -820,7 +824,7 @@ fn day_model(
     breaks: &crate::rules::BreakPolicy,
     d: usize,
     counts: &HashMap<DayClass, f64>,
-    windows: Option<&HashMap<DayClass, Vec<(i32, i32)>>>,
+    windows: Option<&RestWindows>,
     integral: bool,
     shift_bounds: Option<&[(f64, f64)]>,
 ) -> DayModel {

@@ -1577,8 +1577,8 @@ fn days_to_replan(planned: &[PlannedDay]) -> Vec<usize> {
 }
 
 /// Per class of day `d`, its agents' rest windows as the days beside it stand.
-fn day_windows(st: &State, d: usize) -> HashMap<lp::DayClass, Vec<(i32, i32)>> {
-    let mut windows: HashMap<lp::DayClass, Vec<(i32, i32)>> = HashMap::new();
+fn day_windows(st: &State, d: usize) -> lp::RestWindows {
+    let mut windows = lp::RestWindows::new();
     for a in 0..st.m.agent_group.len() {
         if let Some(class) = st.day_class(a, d) {
             windows.entry(class).or_default().push(st.rest_window(a, d));
@@ -2045,7 +2045,7 @@ pub fn roster_day_counts(problem: &Problem, roster: &[Segment]) -> Result<lp::Da
 
 /// Per day of a roster, its agents' rest windows (earliest start, latest end, horizon minutes) per
 /// [`lp::DayClass`]: what [`lp::day_mix`] needs to plan the roster's days as they stand.
-pub fn roster_day_windows(problem: &Problem, roster: &[Segment]) -> Result<Vec<HashMap<lp::DayClass, Vec<(i32, i32)>>>, ScheduleError> {
+pub fn roster_day_windows(problem: &Problem, roster: &[Segment]) -> Result<Vec<lp::RestWindows>, ScheduleError> {
     let m = Model::compile(problem)?;
     let rest = problem.rules.limits.min_rest_minutes as i32;
     let mut out = vec![HashMap::new(); m.days];
