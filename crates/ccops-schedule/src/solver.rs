@@ -982,7 +982,7 @@ pub fn solve(
     }
     st.target = None;
     st.pattern_target = None;
-    // Then every day's MIP at once, within 60 % of the time left (the search polishes the rest).
+    // Then every day's MIP at once, within [`DAY_PLAN_SHARE`] of the time left (the search polishes the rest).
     let mut planned = false;
     let mut plan_losses: Vec<usize> = Vec::new();
     if st.week_plan.take().is_some()
