@@ -628,11 +628,14 @@ pub fn day_mix(
     let boxed = if integral && day_box() { lp_box(m, breaks, d, counts, windows, 0.85 * time_limit_s) } else { None };
     let (bound, mut found, mut cols, xcol, bcols) = match boxed {
         Some(b) => {
-            // Time left (the box settled early): the whole day's MIP from the box's point, which
-            // it can only better. On small days the box's best may trail the day as it stands.
+            // Time left (the box stopped early, short of the LP): the whole day's MIP from the
+            // box's point, which it can only better.
             let left = 0.85 * time_limit_s - started.elapsed().as_secs_f64();
             let from_box: HashMap<(DayClass, usize), u32> = b.3.iter().map(|&(class, ci, col)| ((class, ci), b.2[col].round().max(0.0) as u32)).collect();
-            match (left >= 0.3).then(|| full_day_mip(m, breaks, d, counts, windows, Some(&from_box), left, integral)).flatten() {
+            // A box point within a quarter agent-hour of the day's LP is as good as it gets
+            // (one agent for one 15-minute slot): its time goes back to the caller.
+            let settled = b.1.is_some_and(|f| f <= b.0 + 0.25 + 1e-9);
+            match (left >= 0.3 && !settled).then(|| full_day_mip(m, breaks, d, counts, windows, Some(&from_box), left, integral)).flatten() {
                 Some(full) if full.1.zip(b.1).is_some_and(|(f, bf)| f < bf - 1e-9) => (full.0.max(b.0), full.1, full.2, full.3, full.4),
                 Some(full) => (full.0.max(b.0), b.1, b.2, b.3, b.4),
                 None => b,
