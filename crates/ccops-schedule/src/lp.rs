@@ -625,29 +625,30 @@ pub fn day_mix(
     // Stage one searches the LP's box first (see [`lp_box`]: 500 agents × 1 week at 2 s a day,
     // 155.25 under-staffed agent-hours against 183.25 over the whole day, LP 147.38), and the
     // whole day only when the box has no point in time.
-    let boxed = if integral && day_box() { lp_box(m, breaks, d, counts, windows, 0.85 * time_limit_s) } else { None };
-    let (bound, mut found, mut cols, xcol, bcols) = match boxed {
+    let day = Day { m, breaks, d, counts, windows };
+    let boxed = if integral && day_box() { lp_box(&day, 0.85 * time_limit_s) } else { None };
+    let StageOne { bound, mut found, mut cols, xcol, bcols } = match boxed {
         Some(b) => {
             // Time left (the box stopped early, short of the LP): the whole day's MIP from the
             // box's point, which it can only better.
             let left = 0.85 * time_limit_s - started.elapsed().as_secs_f64();
-            let from_box: HashMap<(DayClass, usize), u32> = b.3.iter().map(|&(class, ci, col)| ((class, ci), b.2[col].round().max(0.0) as u32)).collect();
+            let from_box: HashMap<(DayClass, usize), u32> = b.xcol.iter().map(|&(class, ci, col)| ((class, ci), b.cols[col].round().max(0.0) as u32)).collect();
             // A box point within a quarter agent-hour of the day's LP is as good as it gets
             // (one agent for one 15-minute slot): its time goes back to the caller.
-            let settled = b.1.is_some_and(|f| f <= b.0 + 0.25 + 1e-9);
-            match (left >= 0.3 && !settled).then(|| full_day_mip(m, breaks, d, counts, windows, Some(&from_box), left, integral)).flatten() {
-                Some(full) if full.1.zip(b.1).is_some_and(|(f, bf)| f < bf - 1e-9) => (full.0.max(b.0), full.1, full.2, full.3, full.4),
-                Some(full) => (full.0.max(b.0), b.1, b.2, b.3, b.4),
+            let settled = b.found.is_some_and(|f| f <= b.bound + 0.25 + 1e-9);
+            match (left >= 0.3 && !settled).then(|| full_day_mip(&day, Some(&from_box), left, integral)).flatten() {
+                Some(full) if full.found.zip(b.found).is_some_and(|(f, bf)| f < bf - 1e-9) => StageOne { bound: full.bound.max(b.bound), ..full },
+                Some(full) => StageOne { bound: full.bound.max(b.bound), ..b },
                 None => b,
             }
         }
-        None => full_day_mip(m, breaks, d, counts, windows, start, time_limit_s, integral)?,
+        None => full_day_mip(&day, start, time_limit_s, integral)?,
     };
     let counts_of: Vec<f64> = xcol.iter().map(|&(_, _, col)| cols.get(col).copied().unwrap_or(0.0).round().max(0.0)).collect();
     if integral {
         let left = time_limit_s - started.elapsed().as_secs_f64();
         let fixed: Vec<(f64, f64)> = counts_of.iter().map(|&n| (n, n)).collect();
-        let stage2 = day_model(m, breaks, d, counts, windows, true, Some(&fixed));
+        let stage2 = day.model(true, Some(&fixed));
         let total_required = stage2.total_required;
         let mut model = stage2.pb.optimise(Sense::Minimise);
         model.make_quiet();
@@ -681,9 +682,34 @@ pub fn day_mix(
     Some(DayMix { bound_hours: (bound - 1e-6 * bound.abs().max(1.0)).max(0.0), found_hours: found, shifts, breaks })
 }
 
-/// Under-staffed hours (bound, best point) of a day's stage one, its columns, and its model's
-/// column map.
-type StageOne = (f64, Option<f64>, Vec<f64>, Vec<(DayClass, usize, usize)>, Vec<(usize, usize, usize, usize, usize)>);
+/// One day's inputs to [`day_mix`], shared by its stages.
+struct Day<'a> {
+    m: &'a Model,
+    breaks: &'a crate::rules::BreakPolicy,
+    d: usize,
+    counts: &'a HashMap<DayClass, f64>,
+    windows: Option<&'a RestWindows>,
+}
+
+impl Day<'_> {
+    /// The day's model (see [`day_model`]).
+    fn model(&self, integral: bool, shift_bounds: Option<&[(f64, f64)]>) -> DayModel {
+        day_model(self.m, self.breaks, self.d, self.counts, self.windows, integral, shift_bounds)
+    }
+}
+
+/// What stage one of [`day_mix`] found.
+struct StageOne {
+    /// Proven bound on the day's under-staffed agent-hours.
+    bound: f64,
+    /// Under-staffed agent-hours of the point found.
+    found: Option<f64>,
+    /// The point, by column of the model below.
+    cols: Vec<f64>,
+    /// The model's [`DayModel::xcol`] and [`DayModel::bcols`].
+    xcol: Vec<(DayClass, usize, usize)>,
+    bcols: Vec<(usize, usize, usize, usize, usize)>,
+}
 
 /// Whether [`day_mix`] first tries the LP's box (see [`lp_box`]); `CCOPS_DAY_BOX=0` turns it off
 /// for comparison.
@@ -692,18 +718,8 @@ fn day_box() -> bool {
 }
 
 /// Stage one of [`day_mix`] over the whole day: shift counts integer, from the day as it stands.
-#[allow(clippy::too_many_arguments)]
-fn full_day_mip(
-    m: &Model,
-    breaks: &crate::rules::BreakPolicy,
-    d: usize,
-    counts: &HashMap<DayClass, f64>,
-    windows: Option<&RestWindows>,
-    start: Option<&HashMap<(DayClass, usize), u32>>,
-    time_limit_s: f64,
-    integral: bool,
-) -> Option<StageOne> {
-    let DayModel { pb, xcol, bcols, total_required } = day_model(m, breaks, d, counts, windows, integral, None);
+fn full_day_mip(day: &Day, start: Option<&HashMap<(DayClass, usize), u32>>, time_limit_s: f64, integral: bool) -> Option<StageOne> {
+    let DayModel { pb, xcol, bcols, total_required } = day.model(integral, None);
     let mut model = pb.optimise(Sense::Minimise);
     model.make_quiet();
     if integral && let Some(start) = start {
@@ -739,9 +755,8 @@ fn full_day_mip(
         let v = total_required + solved.objective_value();
         (v, Some(v))
     };
-    let sol = solved.get_solution();
-    let cols: Vec<f64> = sol.columns().to_vec();
-    Some((bound, found, cols, xcol, bcols))
+    let cols = solved.get_solution().columns().to_vec();
+    Some(StageOne { bound, found, cols, xcol, bcols })
 }
 
 /// Stage one of [`day_mix`] in the LP's box: the day's LP, then the MIP with each shift count
@@ -750,16 +765,9 @@ fn full_day_mip(
 /// hundred binary choices instead of the whole day, so it settles in a fraction of the time.
 /// The bound is the LP's (the box MIP's own bound holds only inside the box). None when the box
 /// has no integer point in time (the full MIP then runs).
-fn lp_box(
-    m: &Model,
-    breaks: &crate::rules::BreakPolicy,
-    d: usize,
-    counts: &HashMap<DayClass, f64>,
-    windows: Option<&RestWindows>,
-    time_limit_s: f64,
-) -> Option<StageOne> {
+fn lp_box(day: &Day, time_limit_s: f64) -> Option<StageOne> {
     let started = std::time::Instant::now();
-    let DayModel { pb, xcol, total_required, .. } = day_model(m, breaks, d, counts, windows, false, None);
+    let DayModel { pb, xcol, total_required, .. } = day.model(false, None);
     let mut model = pb.optimise(Sense::Minimise);
     model.make_quiet();
     model.set_option("time_limit", (0.8 * time_limit_s).max(0.1));
@@ -774,14 +782,10 @@ fn lp_box(
     }
     let bound = total_required + solved.objective_value();
     let x = solved.get_solution().columns().to_vec();
-    let shift_bounds: Vec<(f64, f64)> = xcol
-        .iter()
-        .map(|&(_, _, col)| {
-            let v = x.get(col).copied().unwrap_or(0.0).max(0.0);
-            ((v + 1e-6).floor(), (v - 1e-6).ceil().max((v + 1e-6).floor()))
-        })
-        .collect();
-    let DayModel { pb, xcol, bcols, total_required } = day_model(m, breaks, d, counts, windows, true, Some(&shift_bounds));
+    // The LP's shift counts, in the order of `xcol` (the same in both models).
+    let lp_counts: Vec<f64> = xcol.iter().map(|&(_, _, col)| x.get(col).copied().unwrap_or(0.0).max(0.0)).collect();
+    let shift_bounds: Vec<(f64, f64)> = lp_counts.iter().map(|&v| ((v + 1e-6).floor(), (v - 1e-6).ceil().max((v + 1e-6).floor()))).collect();
+    let DayModel { pb, xcol, bcols, total_required } = day.model(true, Some(&shift_bounds));
     let mut model = pb.optimise(Sense::Minimise);
     model.make_quiet();
     // A point in the box at once: each class's counts rounded along its running total (every
@@ -789,8 +793,7 @@ fn lp_box(
     // HiGHS. (500 × 1 at 2 s a day: 155.25 against 156.00 without.)
     let mut start = vec![0.0; model.num_cols()];
     let mut run: HashMap<DayClass, f64> = HashMap::new();
-    for &(class, _, col) in &xcol {
-        let v = x.get(col).copied().unwrap_or(0.0).max(0.0);
+    for (&(class, _, col), &v) in xcol.iter().zip(&lp_counts) {
         let before = run.get(&class).copied().unwrap_or(0.0);
         run.insert(class, before + v);
         start[col] = ((before + v + 0.5).floor() - (before + 0.5).floor()).max(0.0);
@@ -806,9 +809,9 @@ fn lp_box(
     if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
         let free = shift_bounds.iter().filter(|b| b.1 > b.0).count();
         let dual = solved.double_info_value(c"mip_dual_bound").unwrap_or(f64::NAN);
-        eprintln!("box MIP day {d}: {free} of {} counts free, {:?}, found {found:.2} box bound {:.2} LP {bound:.2}, {:.2}s in all", shift_bounds.len(), solved.status(), total_required + dual, started.elapsed().as_secs_f64());
+        eprintln!("box MIP day {}: {free} of {} counts free, {:?}, found {found:.2} box bound {:.2} LP {bound:.2}, {:.2}s in all", day.d, shift_bounds.len(), solved.status(), total_required + dual, started.elapsed().as_secs_f64());
     }
-    Some((bound, Some(found), solved.get_solution().columns().to_vec(), xcol, bcols))
+    Some(StageOne { bound, found: Some(found), cols: solved.get_solution().columns().to_vec(), xcol, bcols })
 }
 
 /// The day model of [`day_mix`] and where its columns are.
@@ -997,7 +1000,7 @@ mod tests {
             let day: HashMap<DayClass, f64> =
                 counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
             let relaxed = day_mix(&m, &p.rules.breaks, d, &day, None, None, 60.0, false).expect("the day's LP");
-            let (bound, found, cols, xcol, _) = lp_box(&m, &p.rules.breaks, d, &day, None, 10.0).expect("a point in the box");
+            let StageOne { bound, found, cols, xcol, .. } = lp_box(&Day { m: &m, breaks: &p.rules.breaks, d, counts: &day, windows: None }, 10.0).expect("a point in the box");
             let found = found.expect("found");
             assert!((bound - relaxed.bound_hours).abs() < 1e-3, "day {d}: box bound {bound:.3}, day LP {:.3}", relaxed.bound_hours);
             assert!(found >= bound - 1e-6 && found <= bound + 1.0, "day {d}: box {found:.2}, LP {bound:.2}");

@@ -1520,7 +1520,7 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<PlannedDay>) {
     let mut planned = Vec::new();
     for parity in 0..2 {
         let st_breaks = &st.rules.breaks;
-        let jobs: Vec<(usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32, i32)>>, DayStart)> = (0..m.days)
+        let jobs: Vec<(usize, HashMap<lp::DayClass, f64>, lp::RestWindows, DayStart)> = (0..m.days)
             .filter(|d| d % 2 == parity)
             .filter_map(|d| day_counts(st, d).map(|c| (d, c, day_windows(st, d), day_start(st, d))))
             .collect();
