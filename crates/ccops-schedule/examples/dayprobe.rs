@@ -13,10 +13,18 @@ fn main() {
     let p = generate(n, w, 1);
     let m = Model::compile(&p).expect("model");
     let lp = ccops_schedule::lp::under_bound(&m, &p.rules, 120.0).expect("lp");
-    let plan = ccops_schedule::weekplan::plan_weeks(&m, &p.rules, &lp, 5.0);
+    let mut plan = ccops_schedule::weekplan::plan_weeks(&m, &p.rules, &lp, 5.0);
+    // DAYPROBE_CUT=SECONDS: the week plans cut by the day LPs instead (see `cutplan`).
+    if let Some(cut_s) = std::env::var("DAYPROBE_CUT").ok().and_then(|v| v.parse::<f64>().ok()) {
+        let cut = ccops_schedule::weekplan::plan_weeks_cut(&m, &p.rules, &lp, &plan, cut_s).expect("cut plans");
+        println!("cut plans: day LPs {:.2}", cut.value);
+        plan = cut.plan;
+    }
+    // DAYPROBE_DAYS=a,b,..: only these days.
+    let only: Option<Vec<usize>> = std::env::var("DAYPROBE_DAYS").ok().map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect());
     let counts = ccops_schedule::weekplan::plan_counts(&m, &plan);
     let (mut found, mut bound) = (0.0, 0.0);
-    for d in 0..m.days {
+    for d in (0..m.days).filter(|d| only.as_ref().is_none_or(|o| o.contains(d))) {
         let day: HashMap<ccops_schedule::lp::DayClass, f64> =
             counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
         let t = std::time::Instant::now();
