@@ -1536,10 +1536,14 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<PlannedDay>) {
     let mut planned = Vec::new();
     for parity in 0..2 {
         let st_breaks = &st.rules.breaks;
-        let jobs: Vec<(usize, HashMap<lp::DayClass, f64>, lp::RestWindows, DayStart)> = (0..m.days)
+        let mut jobs: Vec<(usize, HashMap<lp::DayClass, f64>, lp::RestWindows, DayStart)> = (0..m.days)
             .filter(|d| d % 2 == parity)
             .filter_map(|d| day_counts(st, d).map(|c| (d, c, day_windows(st, d), day_start(st, d))))
             .collect();
+        // Short-staffed days first: their boxes mostly settle early, and the time they leave
+        // goes to the quiet days, whose boxes run to their limit (500 × 4 at 60 s: 553.75–561.50,
+        // mean 558.25, against 558.25–561.50, mean 560.2, in day order).
+        jobs.sort_by(|a, b| day_under(st, b.0).total_cmp(&day_under(st, a.0)).then(a.0.cmp(&b.0)));
         // The round's time, not each day's: a day that settles early (a short day's box often
         // holds its LP's value within a second) leaves its time to the days still to come
         // (500 × 4 at 60 s: 567.00 twice, against 576.50–576.75 at a fixed time per day).
