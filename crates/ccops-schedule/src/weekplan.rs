@@ -43,16 +43,12 @@ pub fn plan_weeks_with(m: &Model, rules: &Rules, lp: &LpResult, time_limit_s: f6
     let na = m.agent_group.len();
     let nweeks = m.weeks.first().map_or(0, |w| w.len());
     let mut plan: Vec<Vec<Option<WeekPlan>>> = vec![vec![None; nweeks]; na];
-    let ng = m.group_mask.len();
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
-    for a in 0..na {
-        members[m.agent_group[a]].push(a);
-    }
     // Groups are independent: solved on all cores, each within its share of the limit.
-    let groups: Vec<usize> = (0..ng).filter(|&g| !members[g].is_empty() && m.group_mask[g] != 0).collect();
+    let (members, groups) = group_members(m);
+    let lp_counts = lp_day_counts(m, lp);
     let threads = crate::parallel::cores().min(groups.len()).max(1);
     let per_group = time_limit_s * threads as f64 / groups.len().max(1) as f64;
-    let solved = crate::parallel::on_all_cores(&groups, |&g| plan_group(m, rules, lp, &members[g], g, per_group, priced));
+    let solved = crate::parallel::on_all_cores(&groups, |&g| plan_group(m, rules, lp, &lp_counts, &members[g], g, per_group, priced));
     for units in solved.into_iter().flatten().flatten() {
         for (agents, weeks) in units {
             hand_out(m, rules, &mut plan, &agents, weeks);
@@ -77,6 +73,31 @@ pub fn plan_counts(m: &Model, plan: &[Vec<Option<WeekPlan>>]) -> crate::lp::DayC
     counts
 }
 
+/// The LP's shifts per (group, day, paid minutes): its mix summed over each day's candidates
+/// (every (group, day, paid) of a candidate present, zero or not).
+fn lp_day_counts(m: &Model, lp: &LpResult) -> crate::lp::DayCounts {
+    let mut counts = crate::lp::DayCounts::new();
+    for (g, days) in lp.mix.iter().enumerate() {
+        for (d, day) in days.iter().enumerate() {
+            for (ci, x) in day.iter().enumerate() {
+                *counts.entry((g, d, m.cands[d][ci].paid)).or_default() += x;
+            }
+        }
+    }
+    counts
+}
+
+/// Each group's agents, and the groups that are planned (with agents and skills).
+fn group_members(m: &Model) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let ng = m.group_mask.len();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
+    for (a, &g) in m.agent_group.iter().enumerate() {
+        members[g].push(a);
+    }
+    let groups = (0..ng).filter(|&g| !members[g].is_empty() && m.group_mask[g] != 0).collect();
+    (members, groups)
+}
+
 /// Agents of one group with the same week constraints in every week, and per week their
 /// typed patterns: (pattern, how many agents).
 type Unit = (Vec<usize>, Vec<Vec<(WeekPlan, usize)>>);
@@ -97,16 +118,12 @@ fn runs(mask: u32, ndays: usize) -> (usize, usize) {
 /// consecutive weeks a flow from last week's trailing run r to this week's leading run l with
 /// r + l within the consecutive-days limit, which is exactly when the weeks can be chained
 /// agent by agent (a transportation problem on run lengths).
-fn plan_group(m: &Model, rules: &Rules, lp: &LpResult, members: &[usize], g: usize, time_limit_s: f64, priced: bool) -> Option<Vec<Unit>> {
+#[allow(clippy::too_many_arguments)]
+fn plan_group(m: &Model, rules: &Rules, lp: &LpResult, lp_counts: &crate::lp::DayCounts, members: &[usize], g: usize, time_limit_s: f64, priced: bool) -> Option<Vec<Unit>> {
     let mut pb = RowProblem::default();
     let group = add_group(&mut pb, m, rules, members)?;
-    // |shifts − the LP's| per (day, paid): the LP's mix summed over the day's candidates.
-    let mut target: HashMap<(usize, i32), f64> = HashMap::new();
-    for d in 0..m.days {
-        for (ci, c) in m.cands[d].iter().enumerate() {
-            *target.entry((d, c.paid)).or_default() += lp.mix[g][d][ci];
-        }
-    }
+    // |shifts − the LP's| per (day, paid).
+    let target: HashMap<(usize, i32), f64> = lp_counts.iter().filter(|(k, _)| k.0 == g).map(|(k, &n)| ((k.1, k.2), n)).collect();
     let mut keys: Vec<(usize, i32)> = target.keys().chain(group.member_of.keys()).copied().collect();
     keys.sort_unstable();
     keys.dedup();
@@ -348,12 +365,7 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
     let started = std::time::Instant::now();
     let na = m.agent_group.len();
     let nweeks = m.weeks.first().map_or(0, |w| w.len());
-    let ng = m.group_mask.len();
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
-    for a in 0..na {
-        members[m.agent_group[a]].push(a);
-    }
-    let groups: Vec<usize> = (0..ng).filter(|&g| !members[g].is_empty() && m.group_mask[g] != 0).collect();
+    let (members, groups) = group_members(m);
     let classes: Vec<Vec<crate::lp::DayClass>> = (0..m.days).map(|d| day_classes(m, &groups, d)).collect();
     let left = || time_limit_s - started.elapsed().as_secs_f64();
     // The day LPs of `days` at counts (group, day, paid): their cuts (value at the counts).
@@ -368,14 +380,7 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
         });
         out.into_iter().collect::<Option<Option<Vec<Cut>>>>()?
     };
-    let mut lp_counts = crate::lp::DayCounts::new();
-    for (g, gd) in lp.mix.iter().enumerate() {
-        for (d, xs) in gd.iter().enumerate() {
-            for (ci, x) in xs.iter().enumerate() {
-                *lp_counts.entry((g, d, m.cands[d][ci].paid)).or_default() += x;
-            }
-        }
-    }
+    let lp_counts = lp_day_counts(m, lp);
     // The first cut of each day comes from the LP itself: its day part at its own counts, with
     // the link rows' duals as the slopes. (The LP's day part leaves out the on-break share, so
     // it is at most the day LP and the cut holds; on 500 × 4 the two differ by 0.13 in all.)
@@ -391,9 +396,9 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
     let mut day_value: Vec<f64> = at_start.iter().map(|c| c.value).collect();
     let start_value = day_value.iter().sum();
     cuts.extend(at_start);
-    // The masters' columns, to read their answers (every master builds the same columns first).
-    let mut layout = RowProblem::default();
-    let parts: Vec<GroupCols> = groups.iter().map(|&g| add_group(&mut layout, m, rules, &members[g])).collect::<Option<_>>()?;
+    // All groups' pattern columns and rows, built once: each master starts from a copy.
+    let mut base = RowProblem::default();
+    let parts: Vec<GroupCols> = groups.iter().map(|&g| add_group(&mut base, m, rules, &members[g])).collect::<Option<_>>()?;
     let week_days = |w: usize| -> Vec<usize> {
         (0..na).find(|&a| m.weeks[a].len() == nweeks).map_or_else(|| all_days.clone(), |a| {
             let wt = m.weeks[a][w];
@@ -409,7 +414,7 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
         let masters = crate::parallel::on_all_cores(&free, |&w| {
             let days = week_days(w);
             let held: f64 = days.iter().map(|&d| day_value[d]).sum();
-            week_master(m, rules, &members, &groups, &cuts, &best, &best_counts, w, &days, left().min(MASTER_SECONDS)).map(|(obj, vals)| (w, held, obj, vals))
+            week_master(&base, &parts, &groups, &cuts, &best, &best_counts, w, &days, left().min(MASTER_SECONDS)).map(|(obj, vals)| (w, held, obj, vals))
         });
         // Weeks whose master expects better, even by the cuts' optimistic reckoning.
         let moved: Vec<(usize, f64, Vec<f64>)> = masters.into_iter().flatten().flatten().filter(|x| x.2 < x.1 - 0.05).map(|(w, held, _, vals)| (w, held, vals)).collect();
@@ -448,12 +453,12 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
 }
 
 /// The master MIP of [`plan_weeks_cut`] with week `w` free (its `days`) and the others held at
-/// `best`: its objective (Σ θ over the week's days) and point, or None without an answer.
+/// `best`, on a copy of `base` (the groups' columns, `parts`, one per group of `groups`): its
+/// objective (Σ θ over the week's days) and point, or None without an answer.
 #[allow(clippy::too_many_arguments)]
 fn week_master(
-    m: &Model,
-    rules: &Rules,
-    members: &[Vec<usize>],
+    base: &RowProblem,
+    parts: &[GroupCols],
     groups: &[usize],
     cuts: &[Cut],
     best: &[Vec<Option<WeekPlan>>],
@@ -462,14 +467,13 @@ fn week_master(
     days: &[usize],
     time_limit_s: f64,
 ) -> Option<(f64, Vec<f64>)> {
-    let mut pb = RowProblem::default();
-    let parts: Vec<GroupCols> = groups.iter().map(|&g| add_group(&mut pb, m, rules, &members[g])).collect::<Option<_>>()?;
+    let mut pb = base.clone();
     let theta: HashMap<usize, highs::Col> = days.iter().map(|&d| (d, pb.add_column(1.0, 0.0..))).collect();
     // A count column per (group, day, paid): the cuts and the trust region read these (a few
     // entries a row), not the thousands of pattern columns behind them, which kept HiGHS's cut
     // separation at the root for 10 s on 500 agents × 4 weeks.
     let mut count_col: Vec<((usize, usize, i32), highs::Col)> = Vec::new();
-    for (&g, gc) in groups.iter().zip(&parts) {
+    for (&g, gc) in groups.iter().zip(parts) {
         let mut keys: Vec<&(usize, i32)> = gc.member_of.keys().filter(|k| theta.contains_key(&k.0)).collect();
         keys.sort_unstable();
         for &(d, paid) in keys {
@@ -511,7 +515,7 @@ fn week_master(
     // The best plan as the start, the other weeks held at it; HiGHS completes the continuous
     // columns.
     let mut start = vec![0.0; model.num_cols()];
-    for gc in &parts {
+    for gc in parts {
         for (i, (col, n)) in gc.point(best).into_iter().enumerate() {
             start[col.index()] = n;
             if gc.cols[i].1 != w {
@@ -584,14 +588,7 @@ mod tests {
 
     /// L1 distance of shifts per (group, day, paid minutes) from the LP's mix.
     fn deviation(m: &Model, lp: &LpResult, counts: &HashMap<(usize, usize, i32), f64>) -> f64 {
-        let mut target: HashMap<(usize, usize, i32), f64> = HashMap::new();
-        for (g, days) in lp.mix.iter().enumerate() {
-            for (d, day) in days.iter().enumerate() {
-                for (ci, x) in day.iter().enumerate() {
-                    *target.entry((g, d, m.cands[d][ci].paid)).or_default() += x;
-                }
-            }
-        }
+        let target = lp_day_counts(m, lp);
         let mut keys: Vec<_> = target.keys().chain(counts.keys()).copied().collect();
         keys.sort_unstable();
         keys.dedup();
@@ -694,7 +691,7 @@ mod tests {
         let start = plan_weeks(&m, &p.rules, &lp, 20.0);
         let cut = plan_weeks_cut(&m, &p.rules, &lp, &start, 60.0).expect("cut plans");
         let counts = assert_plans_keep_the_rules(&p, &m, &cut.plan);
-        let groups: Vec<usize> = (0..m.group_mask.len()).filter(|&g| m.agent_group.contains(&g) && m.group_mask[g] != 0).collect();
+        let (_, groups) = group_members(&m);
         let day_lps = |counts: &HashMap<(usize, usize, i32), f64>| -> f64 {
             (0..m.days)
                 .map(|d| {
