@@ -617,6 +617,25 @@ pub fn day_mix(
     time_limit_s: f64,
     integral: bool,
 ) -> Option<DayMix> {
+    day_mix_from(m, breaks, d, counts, windows, start, time_limit_s, integral, None)
+}
+
+/// [`day_mix`], with the box's LP (see [`lp_box`]) from `warm`, the day's [`DayLp`] kept by the
+/// week plans, when it has a row for every class of `counts`: re-solved from its last basis with
+/// the rest windows added, it answers in a few hundredths of a second where a fresh LP takes
+/// about 0.4 s (500 agents), and the day's MIP gets that time.
+#[allow(clippy::too_many_arguments)]
+pub fn day_mix_from(
+    m: &Model,
+    breaks: &crate::rules::BreakPolicy,
+    d: usize,
+    counts: &HashMap<DayClass, f64>,
+    windows: Option<&RestWindows>,
+    start: Option<&HashMap<(DayClass, usize), u32>>,
+    time_limit_s: f64,
+    integral: bool,
+    warm: Option<&mut DayLp>,
+) -> Option<DayMix> {
     let started = std::time::Instant::now();
     // Two stages: shift counts integer with break starts continuous (HiGHS finds near-optimal
     // counts several times faster with a fifth of the integers), then the break starts integer
@@ -626,7 +645,7 @@ pub fn day_mix(
     // 155.25 under-staffed agent-hours against 183.25 over the whole day, LP 147.38), and the
     // whole day only when the box has no point in time.
     let day = Day { m, breaks, d, counts, windows };
-    let boxed = if integral && day_box() { lp_box(&day, 0.85 * time_limit_s) } else { None };
+    let boxed = if integral && day_box() { lp_box(&day, 0.85 * time_limit_s, warm) } else { None };
     let StageOne { bound, mut found, mut cols, xcol, bcols } = match boxed {
         Some(b) => {
             // Time left (the box stopped early, short of the LP): the whole day's MIP from the
@@ -693,6 +712,8 @@ pub fn day_mix(
 pub struct DayLp {
     model: Option<highs::Model>,
     rows: Vec<(DayClass, usize)>,
+    /// (class, candidate, column) of each shift count.
+    xcol: Vec<(DayClass, usize, usize)>,
     total_required: f64,
     solved_once: bool,
 }
@@ -714,16 +735,62 @@ impl DayLp {
     pub fn new(m: &Model, breaks: &crate::rules::BreakPolicy, d: usize, classes: &[DayClass]) -> DayLp {
         let counts: HashMap<DayClass, f64> = classes.iter().map(|&c| (c, 0.0)).collect();
         let day = Day { m, breaks, d, counts: &counts, windows: None };
-        let DayModel { pb, total_required, class_rows, .. } = day.model(false, None);
+        let DayModel { pb, total_required, class_rows, xcol, .. } = day.model(false, None);
         let mut model = pb.optimise(Sense::Minimise);
         model.make_quiet();
         model.set_option("threads", 1);
-        DayLp { model: Some(model), rows: class_rows, total_required, solved_once: false }
+        DayLp { model: Some(model), rows: class_rows, xcol, total_required, solved_once: false }
     }
 
     /// The day's LP at `counts` (classes not given: zero); None when HiGHS does not reach
     /// optimality in time.
     pub fn solve(&mut self, counts: &HashMap<DayClass, f64>, time_limit_s: f64) -> Option<DayLpAnswer> {
+        self.run(counts, time_limit_s, |solved, value, rows| {
+            let sol = solved.get_solution();
+            let duals = sol.dual_rows();
+            DayLpAnswer { value, duals: rows.iter().map(|&(c, r)| (c, duals.get(r).copied().unwrap_or(0.0))).collect() }
+        })
+    }
+
+    /// The day's LP at `counts` with the Hall rows of `windows` (see [`day_mix`]) added for
+    /// good: its value and its shifts per (class, candidate) — the LP of [`lp_box`]. None when a
+    /// class of `counts` has no row here (the caller then solves the LP afresh) or without an
+    /// optimum in time.
+    fn solve_with_windows(
+        &mut self,
+        m: &Model,
+        d: usize,
+        counts: &HashMap<DayClass, f64>,
+        windows: Option<&RestWindows>,
+        time_limit_s: f64,
+    ) -> Option<(f64, HashMap<(DayClass, usize), f64>)> {
+        if counts.keys().any(|c| !self.rows.iter().any(|r| r.0 == *c)) {
+            return None;
+        }
+        let model = self.model.as_mut()?;
+        let mut classes: Vec<(&DayClass, &Vec<(i32, i32)>)> = windows.into_iter().flatten().filter(|(c, _)| counts.contains_key(c)).collect();
+        classes.sort_by_key(|x| x.0);
+        for (&class, w) in classes {
+            for (hall, need) in hall_rows(m, d, class, w) {
+                let (idx, val): (Vec<highs_sys::HighsInt>, Vec<f64>) =
+                    self.xcol.iter().filter(|x| x.0 == class && hall.holds(&m.cands[d][x.1])).map(|x| (x.2 as highs_sys::HighsInt, 1.0)).unzip();
+                // SAFETY: the columns are this model's (recorded when it was built) and the
+                // two slices have the length given.
+                unsafe { highs_sys::Highs_addRow(model.as_mut_ptr(), need, f64::INFINITY, idx.len() as highs_sys::HighsInt, idx.as_ptr(), val.as_ptr()) };
+            }
+        }
+        let xcol = std::mem::take(&mut self.xcol);
+        let out = self.run(counts, time_limit_s, |solved, value, _| {
+            let cols = solved.get_solution().columns().to_vec();
+            (value, xcol.iter().map(|&(class, ci, col)| ((class, ci), cols.get(col).copied().unwrap_or(0.0))).collect())
+        });
+        self.xcol = xcol;
+        out
+    }
+
+    /// Solves at `counts` from the last basis (interior point the first time) and reads the
+    /// optimum with `read` (given the under-staffed agent-hours).
+    fn run<T>(&mut self, counts: &HashMap<DayClass, f64>, time_limit_s: f64, read: impl FnOnce(&highs::SolvedModel, f64, &[(DayClass, usize)]) -> T) -> Option<T> {
         let mut model = self.model.take()?;
         for &(class, row) in &self.rows {
             let n = counts.get(&class).copied().unwrap_or(0.0);
@@ -733,14 +800,7 @@ impl DayLp {
         model.set_option("time_limit", time_limit_s.max(0.1));
         model.set_option("solver", if self.solved_once { "simplex" } else { "ipm" });
         let solved = model.try_solve().ok()?;
-        let out = (solved.status() == HighsModelStatus::Optimal).then(|| {
-            let sol = solved.get_solution();
-            let duals = sol.dual_rows();
-            DayLpAnswer {
-                value: self.total_required + solved.objective_value(),
-                duals: self.rows.iter().map(|&(c, r)| (c, duals.get(r).copied().unwrap_or(0.0))).collect(),
-            }
-        });
+        let out = (solved.status() == HighsModelStatus::Optimal).then(|| read(&solved, self.total_required + solved.objective_value(), &self.rows));
         self.solved_once |= out.is_some();
         self.model = Some(highs::Model::from(solved));
         out
@@ -830,8 +890,17 @@ fn full_day_mip(day: &Day, start: Option<&HashMap<(DayClass, usize), u32>>, time
 /// hundred binary choices instead of the whole day, so it settles in a fraction of the time.
 /// The bound is the LP's (the box MIP's own bound holds only inside the box). None when the box
 /// has no integer point in time (the full MIP then runs).
-fn lp_box(day: &Day, time_limit_s: f64) -> Option<StageOne> {
+fn lp_box(day: &Day, time_limit_s: f64, warm: Option<&mut DayLp>) -> Option<StageOne> {
     let started = std::time::Instant::now();
+    if let Some(lp) = warm
+        && let Some((value, x)) = lp.solve_with_windows(day.m, day.d, day.counts, day.windows, 0.5 * time_limit_s)
+    {
+        let counts: Vec<f64> = shift_order(day.m, day.d, day.counts).iter().map(|k| x.get(k).copied().unwrap_or(0.0).max(0.0)).collect();
+        if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+            eprintln!("box LP day {} (warm): {:.3}s", day.d, started.elapsed().as_secs_f64());
+        }
+        return box_mip(day, value, &counts, started, time_limit_s);
+    }
     let DayModel { pb, xcol, total_required, .. } = day.model(false, None);
     let mut model = pb.optimise(Sense::Minimise);
     model.make_quiet();
@@ -844,6 +913,9 @@ fn lp_box(day: &Day, time_limit_s: f64) -> Option<StageOne> {
     let solved = model.try_solve().ok()?;
     if solved.status() != HighsModelStatus::Optimal {
         return None;
+    }
+    if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+        eprintln!("box LP day {}: {:.3}s", day.d, started.elapsed().as_secs_f64());
     }
     let x = solved.get_solution().columns().to_vec();
     // The LP's shift counts, in the order of `xcol` (the same in both models).
@@ -885,6 +957,55 @@ fn box_mip(day: &Day, bound: f64, lp_counts: &[f64], started: std::time::Instant
         eprintln!("box MIP day {}: {free} of {} counts free, {:?}, found {found:.2} box bound {:.2} LP {bound:.2}, {:.2}s in all", day.d, shift_bounds.len(), solved.status(), total_required + dual, started.elapsed().as_secs_f64());
     }
     Some(StageOne { bound, found: Some(found), cols: solved.get_solution().columns().to_vec(), xcol, bcols })
+}
+
+/// Whether candidate `c` may carry a shift of `class` (its paid length, inside its window).
+fn fits(c: &crate::model::Cand, class: DayClass) -> bool {
+    let (_, paid, lo, hi) = class;
+    c.paid == paid && c.start >= lo && c.start + c.len <= hi
+}
+
+/// One Hall row of a class's rest windows (see [`day_mix`]): the shifts that start at or after
+/// a time, or that end by one.
+enum Hall {
+    StartsFrom(i32),
+    EndsBy(i32),
+}
+
+impl Hall {
+    fn holds(&self, c: &crate::model::Cand) -> bool {
+        match *self {
+            Hall::StartsFrom(tau) => c.start >= tau,
+            Hall::EndsBy(tau) => c.start + c.len <= tau,
+        }
+    }
+}
+
+/// The Hall rows of `class` on day `d` for its agents' rest windows `w`, each with how many of
+/// the class's shifts it needs: as many starting at or after each earliest start as agents who
+/// cannot start before it, likewise for latest ends (thresholds the class's candidates meet
+/// anyway are left out).
+fn hall_rows(m: &Model, d: usize, class: DayClass, w: &[(i32, i32)]) -> Vec<(Hall, f64)> {
+    let first = m.cands[d].iter().filter(|c| fits(c, class)).map(|c| c.start).min().unwrap_or(i32::MAX);
+    let last = m.cands[d].iter().filter(|c| fits(c, class)).map(|c| c.start + c.len).max().unwrap_or(i32::MIN);
+    let mut rows = Vec::new();
+    let mut los: Vec<i32> = w.iter().map(|x| x.0).filter(|&x| x > first).collect();
+    los.sort_unstable();
+    los.dedup();
+    rows.extend(los.into_iter().map(|tau| (Hall::StartsFrom(tau), w.iter().filter(|x| x.0 >= tau).count() as f64)));
+    let mut his: Vec<i32> = w.iter().map(|x| x.1).filter(|&x| x < last).collect();
+    his.sort_unstable();
+    his.dedup();
+    rows.extend(his.into_iter().map(|tau| (Hall::EndsBy(tau), w.iter().filter(|x| x.1 <= tau).count() as f64)));
+    rows
+}
+
+/// The (class, candidate) of each shift column of [`day_model`] with `counts`, in column order.
+fn shift_order(m: &Model, d: usize, counts: &HashMap<DayClass, f64>) -> Vec<(DayClass, usize)> {
+    let mut classes: Vec<DayClass> = counts.keys().copied().collect();
+    // Groups in order, each group's classes sorted: the order of `day_model`.
+    classes.sort();
+    classes.iter().flat_map(|&class| m.cands[d].iter().enumerate().filter(move |(_, c)| fits(c, class)).map(move |(ci, _)| (class, ci))).collect()
 }
 
 /// The day model of [`day_mix`] and where its columns are.
@@ -964,39 +1085,16 @@ fn day_model(
             })
             .collect();
         for (class, n) in classes {
-            let (_, paid, lo, hi) = class;
             class_rows.push((class, pb.num_rows()));
             let r = pb.add_row(n..=n);
-            let fits = |c: &crate::model::Cand| c.paid == paid && c.start >= lo && c.start + c.len <= hi;
-            // Hall rows: (threshold, row) for earliest starts and for latest ends.
-            let mut late: Vec<(i32, Row)> = Vec::new();
-            let mut early: Vec<(i32, Row)> = Vec::new();
-            if let Some(w) = windows.and_then(|w| w.get(&class)) {
-                let first = m.cands[d].iter().filter(|c| fits(c)).map(|c| c.start).min().unwrap_or(i32::MAX);
-                let last = m.cands[d].iter().filter(|c| fits(c)).map(|c| c.start + c.len).max().unwrap_or(i32::MIN);
-                let mut los: Vec<i32> = w.iter().map(|x| x.0).filter(|&x| x > first).collect();
-                los.sort_unstable();
-                los.dedup();
-                for tau in los {
-                    let need = w.iter().filter(|x| x.0 >= tau).count() as f64;
-                    late.push((tau, pb.add_row(need..)));
-                }
-                let mut his: Vec<i32> = w.iter().map(|x| x.1).filter(|&x| x < last).collect();
-                his.sort_unstable();
-                his.dedup();
-                for tau in his {
-                    let need = w.iter().filter(|x| x.1 <= tau).count() as f64;
-                    early.push((tau, pb.add_row(need..)));
-                }
-            }
+            let hall: Vec<(Hall, Row)> = windows.and_then(|w| w.get(&class)).map_or_else(Vec::new, |w| hall_rows(m, d, class, w).into_iter().map(|(h, need)| (h, pb.add_row(need..))).collect());
             for (ci, c) in m.cands[d].iter().enumerate() {
-                if !fits(c) {
+                if !fits(c, class) {
                     continue;
                 }
                 let mut entries = shared[ci].clone();
                 entries.push((r, 1.0));
-                entries.extend(late.iter().filter(|x| c.start >= x.0).map(|x| (x.1, 1.0)));
-                entries.extend(early.iter().filter(|x| c.start + c.len <= x.0).map(|x| (x.1, 1.0)));
+                entries.extend(hall.iter().filter(|x| x.0.holds(c)).map(|x| (x.1, 1.0)));
                 match shift_bounds.and_then(|f| f.get(xcol.len())) {
                     Some(&(lo, hi)) if lo == hi => pb.add_column(0.0, lo..=hi, entries),
                     Some(&(lo, hi)) => pb.add_column_with_integrality(0.0, lo..=hi, entries, integral),
@@ -1062,6 +1160,39 @@ mod tests {
         assert!(held.found_hours.expect("found") >= free.bound_hours - 1e-6, "holding shifts late cannot beat the free day");
     }
 
+    /// The week plans' kept day LP, moved to other counts and given the rest windows' rows, is
+    /// the day's fresh LP with those windows: same value, the counts and the late starts kept.
+    /// A class it has no row for is declined (the box then solves the LP afresh).
+    #[test]
+    fn a_kept_day_lp_with_windows_is_the_fresh_lp() {
+        let p = generate(40, 1, 5);
+        let m = Model::compile(&p).expect("model");
+        let d = 1;
+        let sol = crate::solve(&p, &crate::SolveOptions { max_moves: 0, day_mip: false, ..Default::default() }, &mut |_| true).expect("solve");
+        let per_day = crate::roster_day_counts(&p, &sol.roster).expect("counts");
+        let counts: HashMap<DayClass, f64> = per_day.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
+        let noon = (d * 1440 + 720) as i32;
+        let windows: RestWindows = counts.iter().map(|(&k, &n)| (k, (0..n as usize).map(|i| (if i % 5 < 2 { noon } else { i32::MIN }, i32::MAX)).collect())).collect();
+        let classes: Vec<DayClass> = counts.keys().copied().collect();
+        let mut kept = DayLp::new(&m, &p.rules.breaks, d, &classes);
+        // Its basis from other counts first, as the week plans leave it.
+        let other: HashMap<DayClass, f64> = counts.iter().map(|(&k, &n)| (k, n + 1.0)).collect();
+        kept.solve(&other, 60.0).expect("day LP");
+        let fresh = day_mix(&m, &p.rules.breaks, d, &counts, Some(&windows), None, 60.0, false).expect("the day's LP");
+        let (value, shifts) = kept.solve_with_windows(&m, d, &counts, Some(&windows), 60.0).expect("warm day LP");
+        assert!((value - fresh.bound_hours).abs() < 1e-5 * value.max(1.0), "warm {value} fresh {}", fresh.bound_hours);
+        for (k, w) in &windows {
+            let of = |late: bool| shifts.iter().filter(|((c, ci), _)| c == k && (!late || m.cands[d][*ci].start >= noon)).map(|x| x.1).sum::<f64>();
+            assert!((of(false) - counts[k]).abs() < 1e-6, "class {k:?}: {} shifts for {}", of(false), counts[k]);
+            let need = w.iter().filter(|x| x.0 >= noon).count() as f64;
+            assert!(of(true) >= need - 1e-6, "class {k:?}: {} late shifts for {need} agents who start at noon", of(true));
+        }
+        assert_eq!(shift_order(&m, d, &counts).len(), shifts.len(), "the box reads every shift column");
+        let mut missing = counts.clone();
+        missing.insert((usize::MAX, 0, i32::MIN, i32::MAX), 1.0);
+        assert!(kept.solve_with_windows(&m, d, &missing, None, 60.0).is_none(), "a class without a row was not declined");
+    }
+
     /// A day's MIP in its LP's box (each shift count at the floor or the ceiling of its LP
     /// value) keeps every class's count, reports the day's LP as its bound, and lands within an
     /// agent-hour of it. With the box rounded the wrong way (every count at its floor) the box has
@@ -1077,7 +1208,7 @@ mod tests {
             let day: HashMap<DayClass, f64> =
                 counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
             let relaxed = day_mix(&m, &p.rules.breaks, d, &day, None, None, 60.0, false).expect("the day's LP");
-            let StageOne { bound, found, cols, xcol, .. } = lp_box(&Day { m: &m, breaks: &p.rules.breaks, d, counts: &day, windows: None }, 10.0).expect("a point in the box");
+            let StageOne { bound, found, cols, xcol, .. } = lp_box(&Day { m: &m, breaks: &p.rules.breaks, d, counts: &day, windows: None }, 10.0, None).expect("a point in the box");
             let found = found.expect("found");
             assert!((bound - relaxed.bound_hours).abs() < 1e-3, "day {d}: box bound {bound:.3}, day LP {:.3}", relaxed.bound_hours);
             assert!(found >= bound - 1e-6 && found <= bound + 1.0, "day {d}: box {found:.2}, LP {bound:.2}");

@@ -882,11 +882,16 @@ pub fn solve(
     // The LP's shift mix and break starts, rounded into the first day plans (see [`lp_day_mixes`]).
     let mut lp_day_under: Vec<f64> = Vec::new();
     let mut lp_guide: Option<(Vec<Vec<Vec<f64>>>, Vec<Vec<LpBreak>>)> = None;
+    // The cut plans' day LPs, for the day plans' first boxes.
+    let mut day_lps: Vec<Option<lp::DayLp>> = Vec::new();
     let mut st = State::new(&m, rules);
     if opts.lower_bound {
         progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
         if let Some(lp) = lp::under_bound(&m, rules, opts.lp_time_limit_s) {
             bound = Some(lp.under_bound_hours);
+            if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+                eprintln!("LP bound {:.2} at {:.2}s", lp.under_bound_hours, solve_start.elapsed().as_secs_f64());
+            }
             // With a time limit (day MIPs need one) and nothing to keep, the construction
             // follows whole-agent weeks rounded from the LP; see [`crate::weekplan`].
             if opts.day_mip && problem.existing.is_none() && let Some(limit) = opts.time_limit_s {
@@ -901,7 +906,13 @@ pub fn solve(
                 {
                     eprintln!("cut plans: day LPs {:.2} from {:.2} in {} rounds", c.value, c.start_value, c.rounds.len());
                 }
-                st.week_plan = Some(cut.map_or(plan, |c| c.plan));
+                st.week_plan = Some(match cut {
+                    Some(c) => {
+                        day_lps = c.day_lps;
+                        c.plan
+                    }
+                    None => plan,
+                });
                 if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
                     let planned = st.week_plan.iter().flatten().flatten().filter(|x| x.is_some()).count();
                     eprintln!("week plan: {planned} agent-weeks in {:.2}s", t.elapsed().as_secs_f64());
@@ -1010,7 +1021,7 @@ pub fn solve(
             let before = st.objective();
             let kept = realise_day_mixes(&mut st, &days);
             if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
-                eprintln!("LP days kept {kept}: {before:.0} -> {:.0}", st.objective());
+                eprintln!("LP days kept {kept}: {before:.0} -> {:.0} at {:.2}s", st.objective(), solve_start.elapsed().as_secs_f64());
                 let per = 1440 / m.slot as usize;
                 for d in 0..m.days {
                     let under: f64 = st.slot_under[d * per..(d + 1) * per].iter().sum::<f64>() * m.slot_hours();
@@ -1025,7 +1036,7 @@ pub fn solve(
         if secs >= 0.5 {
             let kept;
             let days;
-            (kept, days) = replan_every_day(&mut st, secs);
+            (kept, days) = replan_every_day(&mut st, secs, std::mem::take(&mut day_lps));
             plan_losses = days_to_replan(&days);
             planned |= kept;
             let (u, o) = st.totals();
@@ -1528,8 +1539,9 @@ impl DayReplanner {
 /// where in each day the shifts and breaks go.
 ///
 /// Returns whether either round's plans were kept, and the days of the kept rounds.
-fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<PlannedDay>) {
+fn replan_every_day(st: &mut State, secs: f64, day_lps: Vec<Option<lp::DayLp>>) -> (bool, Vec<PlannedDay>) {
     let m = st.m;
+    let day_lps: Vec<std::sync::Mutex<Option<lp::DayLp>>> = day_lps.into_iter().map(std::sync::Mutex::new).collect();
     let per = 1440 / m.slot as usize;
     let day_under = |st: &State, d: usize| st.slot_under[d * per..((d + 1) * per).min(m.nslots)].iter().sum::<f64>() * m.slot_hours();
     let mut ok = false;
@@ -1555,7 +1567,8 @@ fn replan_every_day(st: &mut State, secs: f64) -> (bool, Vec<PlannedDay>) {
             let i = begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let waves = (jobs.len() - i).div_ceil(threads).max(1) as f64;
             let secs = (round_end.saturating_duration_since(t).as_secs_f64() / waves).clamp(0.5, DAY_MIP_SECONDS);
-            let mix = lp::day_mix(m, st_breaks, *d, counts, Some(windows), Some(start), secs, true);
+            let mut warm = day_lps.get(*d).and_then(|x| x.lock().ok()?.take());
+            let mix = lp::day_mix_from(m, st_breaks, *d, counts, Some(windows), Some(start), secs, true, warm.as_mut());
             if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
                 eprintln!("  day {d} MIP {:.2}s", t.elapsed().as_secs_f64());
             }
@@ -2409,7 +2422,7 @@ mod tests {
             .count();
         assert!(followed * 10 >= 9 * weeks * p.agents.len(), "{followed} of {} agent-weeks follow their plan", weeks * p.agents.len());
         let before = st.objective();
-        let (kept, days) = replan_every_day(&mut st, 15.0);
+        let (kept, days) = replan_every_day(&mut st, 15.0, Vec::new());
         assert!(kept, "the day plans were declined");
         // With the rest windows in the MIPs, every shift finds its agent: each day ends where
         // its MIP did. (Without them, 5 of the 7 days ended above.)

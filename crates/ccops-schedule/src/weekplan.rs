@@ -321,6 +321,9 @@ pub struct CutPlan {
     pub start_value: f64,
     /// (Σ of the day LPs at the best plan, seconds) after each round.
     pub rounds: Vec<(f64, f64)>,
+    /// Each day's LP as the rounds left it (its basis near the plan's counts): the day plans
+    /// start their boxes from it (see [`crate::lp::day_mix_from`]).
+    pub day_lps: Vec<Option<crate::lp::DayLp>>,
 }
 
 /// The day classes of day `d` without rest windows: (group, paid minutes) for every group with
@@ -399,6 +402,9 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
     // All groups' pattern columns and rows, built once: each master starts from a copy.
     let mut base = RowProblem::default();
     let parts: Vec<GroupCols> = groups.iter().map(|&g| add_group(&mut base, m, rules, &members[g])).collect::<Option<_>>()?;
+    if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
+        eprintln!("cut plans: start {start_value:.2}, columns built at {:.1}s", started.elapsed().as_secs_f64());
+    }
     let week_days = |w: usize| -> Vec<usize> {
         (0..na).find(|&a| m.weeks[a].len() == nweeks).map_or_else(|| all_days.clone(), |a| {
             let wt = m.weeks[a][w];
@@ -449,7 +455,8 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
             eprintln!("cut round {}: weeks {free:?}, kept {:?}, day LPs {:.2}, {} cuts, at {:.1}s", rounds.len(), kept.iter().map(|x| x.0).collect::<Vec<_>>(), day_value.iter().sum::<f64>(), cuts.len(), started.elapsed().as_secs_f64());
         }
     }
-    Some(CutPlan { plan: best, value: day_value.iter().sum(), start_value, rounds })
+    let day_lps = day_lps.into_iter().map(|x| x.into_inner().ok().flatten()).collect();
+    Some(CutPlan { plan: best, value: day_value.iter().sum(), start_value, rounds, day_lps })
 }
 
 /// The master MIP of [`plan_weeks_cut`] with week `w` free (its `days`) and the others held at
