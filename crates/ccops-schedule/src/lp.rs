@@ -1325,6 +1325,40 @@ mod tests {
         }
     }
 
+    /// A sub-MIP's neighbourhood frees only counts the box leaves free, near the one short slot
+    /// (start or end within reach, or covering it), at most [`LNS_OPEN`] of them; with no slot
+    /// short there is nothing to free.
+    #[test]
+    fn sub_mips_free_counts_near_the_short_slot() {
+        let p = generate(120, 1, 3);
+        let m = Model::compile(&p).expect("model");
+        let d = 1;
+        let counts: HashMap<DayClass, f64> = (0..m.group_mask.len()).flat_map(|g| m.cands[d].iter().map(move |c| ((g, c.paid, i32::MIN, i32::MAX), 6.0))).collect();
+        let day = Day { m: &m, breaks: &p.rules.breaks, d, counts: &counts, windows: None };
+        let DayModel { xcol, cov_rows, pb, .. } = day.model(true, None);
+        let free: Vec<usize> = (0..xcol.len()).filter(|i| i % 3 != 0).collect();
+        let mut rows = vec![0.0; pb.num_rows()];
+        for &(_, r, req) in &cov_rows {
+            rows[r] = req;
+        }
+        let mut rng = crate::solver::Rng::new(5);
+        assert!(neighbourhood(&day, &xcol, &free, &cov_rows, &rows, &mut rng).is_empty(), "no slot is short");
+        // One slot short, mid-morning.
+        let &(t, r, req) = cov_rows.iter().find(|x| (x.0 as i32 * m.slot) % 1440 == 10 * 60).expect("a 10:00 slot");
+        rows[r] = req - 1.0;
+        let tmin = t as i32 * m.slot;
+        for _ in 0..20 {
+            let open = neighbourhood(&day, &xcol, &free, &cov_rows, &rows, &mut rng);
+            assert!(!open.is_empty() && open.len() <= LNS_OPEN, "{} counts free", open.len());
+            for i in open {
+                assert!(free.contains(&i), "count {i} is fixed in the box");
+                let c = &m.cands[d][xcol[i].1];
+                let near = |x: i32| (x - tmin).abs() <= LNS_REACH_MINUTES;
+                assert!(near(c.start) || near(c.start + c.len) || (c.start <= tmin && tmin < c.start + c.len), "shift {}+{} is far from the slot", c.start, c.len);
+            }
+        }
+    }
+
     /// The same instance gives the same LP point every time: its columns do not follow hash-map
     /// order (the optimum is not unique, and HiGHS's choice among optimal points follows the
     /// column order, so the week plans built from it moved from run to run).
