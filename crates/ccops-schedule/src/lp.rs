@@ -718,6 +718,12 @@ pub struct DayLp {
     solved_once: bool,
 }
 
+/// A [`DayLp`]'s basis (HiGHS statuses of its columns and rows).
+pub struct DayBasis {
+    cols: Vec<highs_sys::HighsInt>,
+    rows: Vec<highs_sys::HighsInt>,
+}
+
 /// A day's LP solved at some counts: see [`DayLp::solve`].
 pub struct DayLpAnswer {
     /// Least under-staffed agent-hours.
@@ -740,6 +746,30 @@ impl DayLp {
         model.make_quiet();
         model.set_option("threads", 1);
         DayLp { model: Some(model), rows: class_rows, xcol, total_required, solved_once: false }
+    }
+
+    /// The optimal basis of the last solve, None before one.
+    pub fn basis(&self) -> Option<DayBasis> {
+        let model = self.model.as_ref().filter(|_| self.solved_once)?;
+        let mut cols = vec![0 as highs_sys::HighsInt; model.num_cols()];
+        let mut rows = vec![0 as highs_sys::HighsInt; model.num_rows()];
+        // SAFETY: the buffers have the model's column and row counts.
+        let status = unsafe { highs_sys::Highs_getBasis(model.as_ptr(), cols.as_mut_ptr(), rows.as_mut_ptr()) };
+        (status == highs_sys::STATUS_OK).then_some(DayBasis { cols, rows })
+    }
+
+    /// Starts the next solve by dual simplex from `basis` — another day's of the same shape
+    /// (a week earlier: same candidates and classes, only the requirement and counts differ)
+    /// — instead of interior point. Whether it was taken (the shapes match).
+    pub fn start_from(&mut self, basis: &DayBasis) -> bool {
+        let Some(model) = self.model.as_mut() else { return false };
+        if self.solved_once || basis.cols.len() != model.num_cols() || basis.rows.len() != model.num_rows() {
+            return false;
+        }
+        // SAFETY: the buffers have the model's column and row counts.
+        let status = unsafe { highs_sys::Highs_setBasis(model.as_mut_ptr(), basis.cols.as_ptr(), basis.rows.as_ptr()) };
+        self.solved_once = status == highs_sys::STATUS_OK;
+        self.solved_once
     }
 
     /// The day's LP at `counts` (classes not given: zero); None when HiGHS does not reach
@@ -1323,6 +1353,32 @@ mod tests {
             assert!((mix.bound_hours - bound).abs() < 1e-3);
             assert_eq!(mix.shifts.iter().map(|s| s.2 as f64).sum::<f64>(), day.values().sum::<f64>());
         }
+    }
+
+    /// A day's LP started from the basis of the same weekday a week earlier (same shape, other
+    /// requirement and counts) reaches the fresh LP's value; a basis of another shape is refused.
+    #[test]
+    fn a_day_lp_from_last_weeks_basis_is_the_fresh_lp() {
+        let p = generate(60, 2, 3);
+        let m = Model::compile(&p).expect("model");
+        let classes = |d: usize| -> Vec<DayClass> {
+            let mut paid: Vec<i32> = m.cands[d].iter().map(|c| c.paid).collect();
+            paid.sort_unstable();
+            paid.dedup();
+            (0..m.group_mask.len()).flat_map(|g| paid.iter().map(move |&q| (g, q, i32::MIN, i32::MAX))).collect()
+        };
+        let counts = |d: usize, k: usize| -> HashMap<DayClass, f64> { classes(d).iter().enumerate().map(|(i, &c)| (c, ((2 * i + k) % 5 + 1) as f64)).collect() };
+        let mut before = DayLp::new(&m, &p.rules.breaks, 1, &classes(1));
+        assert!(before.basis().is_none(), "a basis before any solve");
+        before.solve(&counts(1, 0), 60.0).expect("day LP");
+        let basis = before.basis().expect("a basis");
+        let mut warm = DayLp::new(&m, &p.rules.breaks, 8, &classes(8));
+        assert!(warm.start_from(&basis), "the same weekday's basis was refused");
+        let got = warm.solve(&counts(8, 1), 60.0).expect("warm day LP").value;
+        let fresh = DayLp::new(&m, &p.rules.breaks, 8, &classes(8)).solve(&counts(8, 1), 60.0).expect("day LP").value;
+        assert!((got - fresh).abs() < 1e-6 * fresh.max(1.0), "warm {got} fresh {fresh}");
+        let mut other = DayLp::new(&m, &p.rules.breaks, 8, &classes(8)[..1]);
+        assert!(!other.start_from(&basis), "a basis of another shape was taken");
     }
 
     /// A sub-MIP's neighbourhood frees only counts the box leaves free, near the one short slot
