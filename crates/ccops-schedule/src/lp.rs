@@ -984,7 +984,8 @@ fn box_mip(day: &Day, bound: f64, lp_counts: &[f64], started: std::time::Instant
     }
     let first = total_required + solved.objective_value();
     let optimal = solved.status() == HighsModelStatus::Optimal;
-    let mut point = BoxPoint { found: first, cols: solved.get_solution().columns().to_vec(), rows: solved.get_solution().rows().to_vec() };
+    let sol = solved.get_solution();
+    let mut point = BoxPoint { found: first, cols: sol.columns().to_vec(), rows: sol.rows().to_vec() };
     let mut subs = 0;
     if !optimal {
         let free: Vec<usize> = (0..xcol.len()).filter(|&i| shift_bounds[i].1 > shift_bounds[i].0).collect();
@@ -1319,6 +1320,9 @@ mod tests {
             assert!(of(true) >= need - 1e-6, "class {k:?}: {} late shifts for {need} agents who start at noon", of(true));
         }
         assert_eq!(shift_order(&m, d, &counts).len(), shifts.len(), "the box reads every shift column");
+        let day = Day { m: &m, breaks: &p.rules.breaks, d, counts: &counts, windows: Some(&windows) };
+        let columns: Vec<(DayClass, usize)> = day.model(true, None).xcol.iter().map(|x| (x.0, x.1)).collect();
+        assert_eq!(shift_order(&m, d, &counts), columns, "the box's counts would land on other columns");
         let mut missing = counts.clone();
         missing.insert((usize::MAX, 0, i32::MIN, i32::MAX), 1.0);
         assert!(kept.solve_with_windows(&m, d, &missing, None, 60.0).is_none(), "a class without a row was not declined");
