@@ -1181,7 +1181,6 @@ fn day_model(
         for t in t_lo..ns {
             if m.required[q][t] > 0.0 {
                 cov_rows.push((t, pb.num_rows(), m.required[q][t]));
-                cov_rows.push((t, pb.num_rows(), m.required[q][t]));
                 cov.insert((q, t), pb.add_row(..=m.required[q][t]));
                 total_required += m.required[q][t] * h;
             }
