@@ -20,7 +20,12 @@ use crate::model::Model;
 /// group g working candidate c of day d), which guides the construction of the roster.
 #[derive(Debug, Clone)]
 pub struct LpResult {
+    /// The LP optimum (less its solver tolerance): the relaxation's least under-staffing.
     pub under_bound_hours: f64,
+    /// The bound a roster can be held to: per block of weeks, the LP optimum rounded up to a
+    /// whole number of agent-slots where every requirement of the block is whole (see
+    /// [`whole_slots_bound`]); the sum over blocks. Never below `under_bound_hours`.
+    pub roster_bound_hours: f64,
     pub mix: Vec<Vec<Vec<f64>>>,
     /// Working-day patterns per week class: how many agents of the class work each pattern
     /// (bit i = day `first_day + i`), fractional.
@@ -79,6 +84,7 @@ fn bound_by_blocks(m: &Model, rules: &Rules, time_limit_s: f64, fixed: Option<&D
             None => total = Some(r),
             Some(t) => {
                 t.under_bound_hours += r.under_bound_hours;
+                t.roster_bound_hours += r.roster_bound_hours;
                 t.patterns.extend(r.patterns);
                 t.breaks.extend(r.breaks);
                 t.link_dual.extend(r.link_dual);
@@ -287,6 +293,20 @@ fn shift_cover(c: &crate::model::Cand, slot: i32, ns: usize, cap: &HashMap<(usiz
     let t0 = (c.start / slot) as usize;
     let t1 = (((c.start + c.len) / slot) as usize).min(ns);
     (t0..t1).filter_map(|t| cap.get(&(g, t)).map(|&cr| (cr, -1.0))).collect()
+}
+
+/// A lower bound `lp` on a block's under-staffed agent-hours, raised to the next multiple of
+/// `slot_hours`. When every requirement of the block is a whole number of agents, a roster's
+/// shortfall in each slot is whole too (agents are whole, and a max flow with whole capacities
+/// has a whole optimum), so the block's under-staffing is a multiple of the slot length and
+/// can be no smaller than this. The small slack keeps an LP value that sits on a multiple
+/// (up to rounding noise) from being lifted a whole slot.
+pub fn whole_slots_bound(lp: f64, slot_hours: f64) -> f64 {
+    if slot_hours <= 0.0 || !lp.is_finite() {
+        return lp;
+    }
+    let slots = lp / slot_hours;
+    slot_hours * (slots - 1e-6).ceil().max(0.0)
 }
 
 /// Day ranges `[d0, d1)` of whole weeks such that no candidate shift of a block reaches into the
@@ -556,8 +576,11 @@ fn under_bound_days(
     let duals = sol.dual_rows();
     let link_dual = link_rows.iter().map(|&(key, r)| (key, duals.get(r).copied().unwrap_or(0.0))).collect();
     // Round away LP noise, never upward past a legal value.
+    let under_bound_hours = (v - 1e-6 * v.abs().max(1.0)).max(0.0);
+    let whole = (0..nq).all(|q| m.required[q][t_lo..ns].iter().all(|r| r.fract() == 0.0));
     Some(LpResult {
-        under_bound_hours: (v - 1e-6 * v.abs().max(1.0)).max(0.0),
+        under_bound_hours,
+        roster_bound_hours: if whole { whole_slots_bound(under_bound_hours, h) } else { under_bound_hours },
         mix,
         patterns,
         breaks,
@@ -1448,6 +1471,45 @@ mod tests {
         assert!(plain <= fixed + 1e-4, "plain {plain} > fixed {fixed}");
         assert!(fixed <= sol.under_hours + 1e-4, "fixed {fixed} > roster {}", sol.under_hours);
         assert!(fixed > plain + 1e-3 || (fixed - sol.under_hours).abs() < 1e-3, "the fixed rows changed nothing: {plain} {fixed} {}", sol.under_hours);
+    }
+
+    /// Whole slots: a value a hair above a multiple stays on it, anything more goes up a slot.
+    #[test]
+    fn whole_slots_bound_rounds_up_to_the_next_slot() {
+        assert_eq!(whole_slots_bound(0.0, 0.25), 0.0);
+        assert_eq!(whole_slots_bound(1.25, 0.25), 1.25);
+        assert_eq!(whole_slots_bound(1.25 + 1e-9, 0.25), 1.25);
+        assert_eq!(whole_slots_bound(1.26, 0.25), 1.5);
+        assert_eq!(whole_slots_bound(1.49, 0.25), 1.5);
+        assert_eq!(whole_slots_bound(0.01, 0.5), 0.5);
+        assert_eq!(whole_slots_bound(-1e-9, 0.25), 0.0);
+    }
+
+    /// On generated weeks (whole requirements) each block's bound is lifted to whole slots: at
+    /// most a slot per block above the LP, on a multiple of the slot, and a solved roster is
+    /// never below it.
+    #[test]
+    fn roster_bound_is_the_lp_in_whole_slots() {
+        let p = generate(10, 2, 3);
+        let m = Model::compile(&p).expect("model");
+        let lp = under_bound(&m, &p.rules, 60.0).expect("block LPs optimal");
+        let (b, h) = (lp.roster_bound_hours, m.slot_hours());
+        let blocks = week_blocks(&m).len() as f64;
+        assert!(b >= lp.under_bound_hours && b < lp.under_bound_hours + blocks * h, "LP {} whole slots {b}", lp.under_bound_hours);
+        assert!(((b / h) - (b / h).round()).abs() < 1e-9, "{b} is not whole slots");
+        let opts = crate::SolveOptions { max_moves: 20_000, day_mip: false, ..Default::default() };
+        let sol = crate::solve(&p, &opts, &mut |_| true).expect("solve");
+        assert_eq!(sol.under_bound_hours, Some(b));
+        assert!(sol.under_hours >= b - 1e-9, "roster {} below the bound {b}", sol.under_hours);
+        // A half agent required somewhere in each week: a roster's shortfall need not be whole
+        // slots, and neither block is rounded.
+        let mut q = p.clone();
+        for t in [600, 7 * 96 + 600] {
+            q.requirements.required[0][t] += 0.5;
+        }
+        let mq = Model::compile(&q).expect("model");
+        let lq = under_bound(&mq, &q.rules, 60.0).expect("LP");
+        assert_eq!(lq.roster_bound_hours, lq.under_bound_hours);
     }
 
     /// Two generated weeks (shifts end by 22:30, so the weeks are independent): the blocks are

@@ -888,9 +888,11 @@ pub fn solve(
     if opts.lower_bound {
         progress(&Progress { phase: "bound", moves: 0, objective: f64::NAN, under_hours: f64::NAN, over_hours: f64::NAN, under_bound_hours: None });
         if let Some(lp) = lp::under_bound(&m, rules, opts.lp_time_limit_s) {
-            bound = Some(lp.under_bound_hours);
+            // Whole agent-slots per block: a roster's shortfall can be no less (see
+            // [`lp::whole_slots_bound`]).
+            bound = Some(lp.roster_bound_hours);
             if std::env::var("CCOPS_DEBUG_REPLAN").is_ok() {
-                eprintln!("LP bound {:.2} at {:.2}s", lp.under_bound_hours, solve_start.elapsed().as_secs_f64());
+                eprintln!("LP bound {:.2} (whole slots {:.2}) at {:.2}s", lp.under_bound_hours, lp.roster_bound_hours, solve_start.elapsed().as_secs_f64());
             }
             // With a time limit (day MIPs need one) and nothing to keep, the construction
             // follows whole-agent weeks rounded from the LP; see [`crate::weekplan`].
@@ -982,6 +984,10 @@ pub fn solve(
     }
     order.sort_by_key(|&a| m.group_mask[m.agent_group[a]].count_ones());
     let nweeks = m.days.div_ceil(7);
+    // A stop asked for during the construction takes effect after it: a week left unbuilt would
+    // break its agents' contracts (a bound LP that ran past the limit once handed out such a
+    // roster).
+    let mut stopped = false;
     for w in 0..nweeks {
         for &a in &order {
             if !need_build[a][w] {
@@ -997,9 +1003,11 @@ pub fn solve(
             }
         }
         let (u, o) = st.totals();
-        if !progress(&Progress { phase: "construct", moves: 0, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
-            break;
-        }
+        stopped |= !progress(&Progress { phase: "construct", moves: 0, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound });
+    }
+    let past_deadline = opts.time_limit_s.is_some_and(|l| solve_start.elapsed().as_secs_f64() >= l);
+    if stopped || past_deadline {
+        return Ok(finish(&st, problem, bound, 0));
     }
     st.target = None;
     st.pattern_target = None;
@@ -1099,6 +1107,10 @@ pub fn solve(
             }
             let (u, o) = st.totals();
             if !progress(&Progress { phase: "search", moves, objective: st.objective(), under_hours: u, over_hours: o, under_bound_hours: bound }) {
+                break 'search;
+            }
+            // The limit holds whatever the caller's progress callback answers.
+            if deadline.is_some_and(|t| std::time::Instant::now() >= t) {
                 break 'search;
             }
             if let Some(b) = bound_obj

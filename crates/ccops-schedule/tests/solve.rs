@@ -17,6 +17,32 @@ fn generated_week_is_legal_and_close_to_bound() {
     eprintln!("under {} over {} bound {} shifts {}", sol.under_hours, sol.over_hours, b, sol.shifts);
 }
 
+/// A stop asked for by the progress callback from its first call still gives a whole, legal
+/// roster: the construction finishes every week before the solve returns (it once left all
+/// weeks but the first unbuilt, breaking every contract).
+#[test]
+fn stop_during_construction_returns_a_legal_roster() {
+    let p = generate(20, 2, 3);
+    let opts = SolveOptions { lower_bound: false, ..Default::default() };
+    let sol = solve(&p, &opts, &mut |_| false).unwrap();
+    let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
+    assert!(rep.violations.is_empty(), "{:#?}", &rep.violations[..rep.violations.len().min(5)]);
+    assert_eq!(sol.moves, 0);
+}
+
+/// A time limit used up before the search (on a slow bound LP, say): the solve returns the
+/// constructed roster (legal, no search) instead of searching for as long as the callback
+/// lets it (it once ran its two million moves, minutes past a 5-second limit).
+#[test]
+fn time_limit_spent_before_the_search_ends_the_solve_after_construction() {
+    let p = generate(20, 2, 3);
+    let opts = SolveOptions { time_limit_s: Some(1e-3), lower_bound: false, ..Default::default() };
+    let sol = solve(&p, &opts, &mut |_| true).unwrap();
+    let rep = check(&sol.roster, &p.rules, &p.agents, Some(&p.requirements)).unwrap();
+    assert!(rep.violations.is_empty(), "{:#?}", &rep.violations[..rep.violations.len().min(5)]);
+    assert_eq!(sol.moves, 0);
+}
+
 use ccops_schedule::{Agent, Problem, Requirements, Rules, ScheduleError};
 use chrono::NaiveDate;
 
