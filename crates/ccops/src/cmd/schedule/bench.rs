@@ -121,7 +121,7 @@ pub fn bench(args: BenchScheduleArgs) -> anyhow::Result<()> {
 
 fn generated(args: &BenchScheduleArgs) -> anyhow::Result<()> {
     println!("\n## Generated instances (15-min intervals, 3 queues, seed 1)");
-    println!("| agents | weeks | under agent-h | LP bound | under gap | over agent-h | required agent-h | shifts | violations | time s |");
+    println!("| agents | weeks | under agent-h | lower bound | under gap | over agent-h | required agent-h | shifts | violations | time s |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let sizes: Vec<(usize, usize)> = if args.quick { vec![(50, 1), (200, 1)] } else { vec![(50, 1), (50, 4), (200, 1), (200, 4), (500, 1), (500, 4)] };
     for (n, w) in sizes {
@@ -145,7 +145,7 @@ fn generated(args: &BenchScheduleArgs) -> anyhow::Result<()> {
             "| {n} | {w} | {:.2} | {} | {} | {:.2} | {:.0} | {} | {} | {:.1} |",
             sol.under_hours,
             sol.under_bound_hours.map_or("–".into(), |b| format!("{b:.2}")),
-            sol.under_gap.map_or("–".into(), |g| format!("{:.1}%", g * 100.0)),
+            sol.under_gap.map_or("–".into(), |g| format!("{:.2}%", g * 100.0)),
             sol.over_hours,
             req_h,
             sol.shifts,
