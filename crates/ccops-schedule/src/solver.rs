@@ -1065,8 +1065,9 @@ pub fn solve(
     // Annealing may leave the best roster behind: keep a copy of it.
     let mut best = (st.objective(), if annealing { st.assign.clone() } else { Vec::new() });
     // Day re-planning (see [`apply_day_mix`]) runs beside the search when there is a time
-    // limit: a worker thread solves one day's MIP at a time from the day's current shift counts
-    // while the search goes on, and the search applies each answer when it arrives.
+    // limit: worker threads each solve one day's MIP at a time from the day's current shift
+    // counts, and the search applies each answer when it arrives (pausing while every worker
+    // is busy).
     let deadline = opts.time_limit_s.map(|l| solve_start + std::time::Duration::from_secs_f64(l));
     std::thread::scope(|sc| {
         let mut replan = deadline.filter(|_| opts.day_mip).map(|_| DayReplanner::start(sc, &m, &rules.breaks));
@@ -1097,6 +1098,10 @@ pub fn solve(
             st.slack = 0.0;
             if let Some(p) = replan.as_mut() {
                 p.step(&mut st, deadline);
+                // Every core on a re-plan: the search waits (its moves gain little after the day plans).
+                if p.workers > 1 && p.in_flight >= p.workers {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
             }
             if annealing {
                 let frac = search_start.elapsed().as_secs_f64() / anneal_seconds;
@@ -1448,14 +1453,17 @@ type DayJob = (usize, HashMap<lp::DayClass, f64>, HashMap<lp::DayClass, Vec<(i32
 /// A day as it stands: agents per (class, candidate), the day MIP's start.
 type DayStart = HashMap<(lp::DayClass, usize), u32>;
 
-/// The day-MIP worker and the search's side of it: one day in flight at a time, days in turn,
-/// skipping those unchanged since they were last sent. (Costliest day first kept sending the
-/// short-staffed day, whose plans the search mostly declined, and never reached the days where
-/// re-planning pays.)
+/// The day-MIP workers (one per core) and the search's side of them: a day in flight per
+/// worker, days in turn, skipping those unchanged since they were last sent. (Costliest day
+/// first kept sending the short-staffed day, whose plans the search mostly declined, and never
+/// reached the days where re-planning pays.)
 struct DayReplanner {
     jobs: std::sync::mpsc::Sender<DayJob>,
     answers: std::sync::mpsc::Receiver<(usize, Option<lp::DayMix>)>,
-    in_flight: bool,
+    /// Days sent whose answers have not come back.
+    in_flight: usize,
+    /// Worker threads: days in flight at once.
+    workers: usize,
     /// Days to send before the round: those the day plans left furthest above their MIP's
     /// bound, the furthest last.
     first: Vec<usize>,
@@ -1480,31 +1488,44 @@ const CUT_PLAN_SHARE: f64 = 0.3;
 /// Longest a day's MIP may run, seconds (HiGHS proves most 500-agent days within it).
 const DAY_MIP_SECONDS: f64 = 6.0;
 
-/// Longest a re-plan of the worker thread may run, seconds: after the day plans, days are near
-/// their MIPs' bounds, and re-planning more of them did a little better than longer MIPs (500 × 4,
-/// 60 s, four runs each: 601.75–613.25 under-staffed agent-hours, mean 607.4, at 3 s; 606.25–623.25,
-/// mean 614.9, at 6 s — within the run-to-run scatter).
-const REPLAN_SECONDS: f64 = 3.0;
+/// Longest a re-plan of a worker thread may run, seconds. A re-plan solves the day from a fresh
+/// LP — another vertex, another box — and is kept only if better, so after the day plans each
+/// one is a free second chance for a day whose box was poor; short ones on every core give more
+/// of them in the few seconds left (500 × 4 at 60 s, same cut plans: one worker at 3 s 550.50,
+/// 551.00, 550.75; a worker per core at 1.5 s 549.25, 550.25, 550.50; at 3 s 552.00 twice on
+/// plans where one worker gave 552.50–553.25).
+const REPLAN_SECONDS: f64 = 1.5;
 
 impl DayReplanner {
     fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model, breaks: &'scope crate::rules::BreakPolicy) -> DayReplanner {
         let (jobs, job_rx) = std::sync::mpsc::channel::<DayJob>();
         let (ans_tx, answers) = std::sync::mpsc::channel();
-        sc.spawn(move || {
-            for (d, counts, windows, start, limit) in job_rx {
-                if ans_tx.send((d, lp::day_mix(m, breaks, d, &counts, Some(&windows), Some(&start), limit, true))).is_err() {
-                    break;
+        let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
+        let workers = crate::parallel::cores().max(1);
+        for _ in 0..workers {
+            let job_rx = job_rx.clone();
+            let ans_tx = ans_tx.clone();
+            sc.spawn(move || {
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((d, counts, windows, start, limit)) = job else { break };
+                    if ans_tx.send((d, lp::day_mix(m, breaks, d, &counts, Some(&windows), Some(&start), limit, true))).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
-        DayReplanner { jobs, answers, in_flight: false, first: Vec::new(), sent_at: vec![None; m.days], next_day: 0 }
+            });
+        }
+        DayReplanner { jobs, answers, in_flight: 0, workers, first: Vec::new(), sent_at: vec![None; m.days], next_day: 0 }
     }
 
     /// Apply any answer that has arrived; send the next day when none is in flight and the MIP
     /// can finish before the deadline.
     fn step(&mut self, st: &mut State, deadline: Option<std::time::Instant>) {
         while let Ok((d, mix)) = self.answers.try_recv() {
-            self.in_flight = false;
+            self.in_flight = self.in_flight.saturating_sub(1);
             if let Some(mix) = mix {
                 let before = st.objective();
                 let ok = apply_day_mix(st, d, &mix, before);
@@ -1516,7 +1537,7 @@ impl DayReplanner {
         let left = deadline.map_or(f64::INFINITY, |t| t.saturating_duration_since(std::time::Instant::now()).as_secs_f64());
         // Leave the end of the search to the search (and the answer time to arrive).
         let limit = REPLAN_SECONDS.min(left - 2.0);
-        if self.in_flight || limit < 1.0 {
+        if self.in_flight >= self.workers || limit < 1.0 {
             return;
         }
         let per = 1440 / st.m.slot as usize;
@@ -1536,8 +1557,12 @@ impl DayReplanner {
             self.sent_at[d] = Some(c);
             if let Some(counts) = day_counts(st, d) {
                 let windows = day_windows(st, d);
-                self.in_flight = self.jobs.send((d, counts, windows, day_start(st, d), limit)).is_ok();
-                return;
+                if self.jobs.send((d, counts, windows, day_start(st, d), limit)).is_ok() {
+                    self.in_flight += 1;
+                }
+                if self.in_flight >= self.workers {
+                    return;
+                }
             }
         }
     }
