@@ -63,6 +63,26 @@ fn main() {
             println!("hour {h:2}: required {:8.2} under {:7.2} over {:7.2}", x.0, x.1, x.2);
         }
         println!("by day (under, over): {by_day:?}");
+        // TUNE_HOLES=1: each short interval of the quiet days, with all queues there and the
+        // agents at work and on break.
+        if std::env::var("TUNE_HOLES").is_ok() {
+            let mut at: std::collections::HashMap<chrono::NaiveDateTime, Vec<(String, f64, f64)>> = Default::default();
+            for iv in &c.intervals {
+                at.entry(iv.interval_start).or_default().push((iv.queue.clone(), iv.required, iv.scheduled));
+            }
+            for iv in c.intervals.iter().filter(|iv| iv.diff < 0.0) {
+                let h = (iv.interval_start - p.requirements.start).num_minutes();
+                let d = (h / 1440) as usize;
+                if by_day[d].0 >= 3.0 {
+                    continue;
+                }
+                let (mut work, mut brk) = (0, 0);
+                for s in sol.roster.iter().filter(|s| s.start <= iv.interval_start && s.end > iv.interval_start) {
+                    if s.activity == "work" { work += 1 } else { brk += 1 }
+                }
+                println!("hole day {d:2} {} {}: {:?} work {work} break {brk}", iv.interval_start.format("%H:%M"), iv.queue, at[&iv.interval_start]);
+            }
+        }
         // Net cover (scheduled − required) per day and hour, agent-hours: where the surplus
         // and the shortfall sit.
         let mut grid = vec![vec![0.0; 24]; p.requirements.days];

@@ -352,6 +352,19 @@ const TRUST_RADIUS: f64 = 8.0;
 /// rounding, sub-MIPs) within a second or two, then only separates cuts.
 const MASTER_SECONDS: f64 = 2.0;
 
+/// Longest time of a week's master after rounds where it moved nothing (see
+/// [`next_master_seconds`]).
+const MASTER_MAX_SECONDS: f64 = 4.5;
+
+/// A week master's time in its next round, after `secs` in this one: [`MASTER_SECONDS`] again
+/// if it moved its week, else half as long again up to [`MASTER_MAX_SECONDS`]. A master that
+/// moved nothing may have stopped before its root heuristics found a point: on 500 × 4, week
+/// 2's master needs about 2 s for its first, and when a slower second left it without one it
+/// found none in later rounds either (the cut plans ended at 547 instead of 541–542).
+fn next_master_seconds(secs: f64, moved: bool) -> f64 {
+    if moved { MASTER_SECONDS } else { (secs * 1.5).min(MASTER_MAX_SECONDS) }
+}
+
 /// Week plans by Benders decomposition with a trust region. The week plans' day counts enter
 /// the days through the day LP, whose value is convex in the counts, so each day LP solved
 /// at some counts gives a cut (its value plus its duals times the change) below it everywhere.
@@ -430,16 +443,23 @@ pub fn plan_weeks_cut(m: &Model, rules: &Rules, lp: &LpResult, start: &[Vec<Opti
     let mut best = start.to_vec();
     let mut rounds = Vec::new();
     let mut since_better = 0;
+    // Per week, its master's time: longer after a master that found nothing to move.
+    let mut master_s = vec![MASTER_SECONDS; nweeks];
     while left() > 0.3 && since_better < nweeks {
         let free: Vec<usize> = (0..nweeks).filter(|w| nweeks < 2 || w % 2 == rounds.len() % 2).collect();
         let best_counts = plan_counts(m, &best);
+        // The round's masters run side by side: all get the longest time of any.
+        let secs = free.iter().map(|&w| master_s[w]).fold(0.0, f64::max);
         let masters = crate::parallel::on_all_cores(&free, |&w| {
             let days = week_days(w);
             let held: f64 = days.iter().map(|&d| day_value[d]).sum();
-            week_master(&base, &parts, &groups, &cuts, &best, &best_counts, w, &days, left().min(MASTER_SECONDS)).map(|(obj, vals)| (w, held, obj, vals))
+            week_master(&base, &parts, &groups, &cuts, &best, &best_counts, w, &days, left().min(secs)).map(|(obj, vals)| (w, held, obj, vals))
         });
         // Weeks whose master expects better, even by the cuts' optimistic reckoning.
         let moved: Vec<(usize, f64, Vec<f64>)> = masters.into_iter().flatten().flatten().filter(|x| x.2 < x.1 - 0.05).map(|(w, held, _, vals)| (w, held, vals)).collect();
+        for &w in &free {
+            master_s[w] = next_master_seconds(master_s[w], moved.iter().any(|x| x.0 == w));
+        }
         if moved.is_empty() {
             since_better += free.len();
             rounds.push((day_value.iter().sum(), started.elapsed().as_secs_f64()));
@@ -549,7 +569,15 @@ fn week_master(
     let _ = model.try_set_solution(Some(&start), None, None, None);
     model.set_option("time_limit", time_limit_s.max(0.2));
     model.set_option("threads", 1);
+    let t0 = std::time::Instant::now();
     let solved = model.try_solve().ok()?;
+    if std::env::var("CCOPS_DEBUG_MASTER").is_ok() {
+        let mut nodes: i64 = -1;
+        // SAFETY: a live solved model and a known int64 info key.
+        unsafe { highs_sys::Highs_getInt64InfoValue(solved.as_ptr() as *mut _, c"mip_node_count".as_ptr(), &mut nodes) };
+        let bound = solved.double_info_value(c"mip_dual_bound").unwrap_or(f64::NAN);
+        eprintln!("master w{w}: {:?} obj {:.3} bound {bound:.3} nodes {nodes} in {:.2}s", solved.status(), solved.objective_value(), t0.elapsed().as_secs_f64());
+    }
     if !matches!(solved.status(), HighsModelStatus::Optimal | HighsModelStatus::ReachedTimeLimit) || solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
         return None;
     }
@@ -706,6 +734,17 @@ mod tests {
     /// at a time and merged), and lose less against the LP than the dual-priced plans they start
     /// from: the day LPs at their counts, recomputed here from scratch, sum to what the cuts
     /// report, at least the LP bound and well below the start.
+    #[test]
+    fn a_master_that_moved_nothing_gets_more_time_up_to_a_cap() {
+        assert_eq!(next_master_seconds(MASTER_SECONDS, false), 1.5 * MASTER_SECONDS);
+        let mut secs = MASTER_SECONDS;
+        for _ in 0..10 {
+            secs = next_master_seconds(secs, false);
+        }
+        assert_eq!(secs, MASTER_MAX_SECONDS);
+        assert_eq!(next_master_seconds(secs, true), MASTER_SECONDS);
+    }
+
     #[test]
     fn cut_plans_keep_the_rules_and_lose_less_against_the_lp() {
         let p = generate(150, 3, 2);
