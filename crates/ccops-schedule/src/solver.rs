@@ -1496,6 +1496,12 @@ const DAY_MIP_SECONDS: f64 = 6.0;
 /// plans where one worker gave 552.50–553.25).
 const REPLAN_SECONDS: f64 = 1.5;
 
+/// A day within this many agent-hours of its MIP's bound (one agent for one 15-minute slot) is
+/// as good as whole agents get; one further above goes to the re-plan workers first, the
+/// furthest first. (With 1.0 the second worker took the next day in day order: 500 × 4 at 60 s
+/// on the same cut plans, 551.00 three times and 550.75, against 550.25 and 550.75 with 0.25.)
+const REPLAN_MIN_LOSS: f64 = 0.25 + 1e-9;
+
 impl DayReplanner {
     fn start<'scope>(sc: &'scope std::thread::Scope<'scope, '_>, m: &'scope Model, breaks: &'scope crate::rules::BreakPolicy) -> DayReplanner {
         let (jobs, job_rx) = std::sync::mpsc::channel::<DayJob>();
@@ -1647,10 +1653,11 @@ struct PlannedDay {
     under: f64,
 }
 
-/// The days a re-plan with more time may still gain on (more than an agent-hour above their
-/// MIP's bound: a MIP stopped by its limit, or a short hand-out), the most last.
+/// The days a re-plan may still gain on (more than [`REPLAN_MIN_LOSS`] above their MIP's bound:
+/// a MIP stopped by its limit, or a short hand-out), the most last: the workers take them from
+/// the end, and on 500 × 4 at 60 s only two or four re-plans fit after the day plans.
 fn days_to_replan(planned: &[PlannedDay]) -> Vec<usize> {
-    let mut losses: Vec<(f64, usize)> = planned.iter().map(|p| (p.under - p.bound, p.day)).filter(|x| x.0 > 1.0).collect();
+    let mut losses: Vec<(f64, usize)> = planned.iter().map(|p| (p.under - p.bound, p.day)).filter(|x| x.0 > REPLAN_MIN_LOSS).collect();
     losses.sort_by(|x, y| x.0.total_cmp(&y.0));
     losses.into_iter().map(|x| x.1).collect()
 }
@@ -2238,6 +2245,16 @@ fn finish(st: &State, p: &Problem, bound: Option<f64>, moves: u64) -> Solution {
 mod tests {
     use super::*;
     use crate::generate::generate;
+
+    /// Days more than a quarter agent-hour above their MIP's bound go to the re-plan workers,
+    /// the furthest last in the list (the workers pop from its end); a day a quarter above is
+    /// settled.
+    #[test]
+    fn re_plans_take_the_days_furthest_above_their_bound_first() {
+        let day = |day: usize, under: f64, bound: f64| PlannedDay { day, found: under, bound, under };
+        let planned = [day(0, 0.50, 0.25), day(1, 39.0, 38.91), day(2, 1.25, 0.0), day(7, 0.75, 0.0), day(9, 2.0, 1.25), day(23, 1.25, 0.39)];
+        assert_eq!(days_to_replan(&planned), vec![7, 9, 23, 2]);
+    }
 
     /// The cached marginal value of one more agent equals a fresh evaluation after every move,
     /// for every group and interval (the cache is invalidated when a slot's coverage changes).
