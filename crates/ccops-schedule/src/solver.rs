@@ -1499,7 +1499,8 @@ const REPLAN_SECONDS: f64 = 1.5;
 /// A day within this many agent-hours of its MIP's bound (one agent for one 15-minute slot) is
 /// as good as whole agents get; one further above goes to the re-plan workers first, the
 /// furthest first. (With 1.0 the second worker took the next day in day order: 500 × 4 at 60 s
-/// on the same cut plans, 551.00 three times and 550.75, against 550.25 and 550.75 with 0.25.)
+/// on the same cut plans, 551.00 three times and 550.75, against 550.25, 550.75, 550.50 and 549.00
+/// with 0.25.)
 const REPLAN_MIN_LOSS: f64 = 0.25 + 1e-9;
 
 impl DayReplanner {

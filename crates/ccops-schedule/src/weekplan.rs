@@ -730,10 +730,8 @@ mod tests {
         assert!(planned < 0.7 * constructed, "plans {planned:.1} vs construction {constructed:.1} shifts off the LP");
     }
 
-    /// The week plans cut by the day LPs keep every rule, across weeks too (weeks are solved two
-    /// at a time and merged), and lose less against the LP than the dual-priced plans they start
-    /// from: the day LPs at their counts, recomputed here from scratch, sum to what the cuts
-    /// report, at least the LP bound and well below the start.
+    /// A week master that moved nothing gets half as long again next round, up to a cap; one
+    /// that moved gets the base time again.
     #[test]
     fn a_master_that_moved_nothing_gets_more_time_up_to_a_cap() {
         assert_eq!(next_master_seconds(MASTER_SECONDS, false), 1.5 * MASTER_SECONDS);
@@ -745,6 +743,10 @@ mod tests {
         assert_eq!(next_master_seconds(secs, true), MASTER_SECONDS);
     }
 
+    /// The week plans cut by the day LPs keep every rule, across weeks too (weeks are solved two
+    /// at a time and merged), and lose less against the LP than the dual-priced plans they start
+    /// from: the day LPs at their counts, recomputed here from scratch, sum to what the cuts
+    /// report, at least the LP bound and well below the start.
     #[test]
     fn cut_plans_keep_the_rules_and_lose_less_against_the_lp() {
         let p = generate(150, 3, 2);
