@@ -1,6 +1,7 @@
 //! Probe of the day MIPs: `cargo run --release -p ccops-schedule --example dayprobe -- AGENTS
 //! WEEKS SECONDS` plans the weeks from the LP, then solves each day's MIP with the plans' shift
 //! counts (no rest windows, no start) within SECONDS and prints its best point and bound.
+//! `DAYPROBE_THREADS=N` solves N days side by side (the solver's day plans use every core).
 use ccops_schedule::generate::generate;
 use ccops_schedule::model::Model;
 use std::collections::HashMap;
@@ -24,13 +25,33 @@ fn main() {
     let only: Option<Vec<usize>> = std::env::var("DAYPROBE_DAYS").ok().map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect());
     let counts = ccops_schedule::weekplan::plan_counts(&m, &plan);
     let (mut found, mut bound) = (0.0, 0.0);
-    for d in (0..m.days).filter(|d| only.as_ref().is_none_or(|o| o.contains(d))) {
-        let day: HashMap<ccops_schedule::lp::DayClass, f64> =
-            counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
-        let t = std::time::Instant::now();
-        let mix = ccops_schedule::lp::day_mix(&m, &p.rules.breaks, d, &day, None, None, secs, true);
-        let (b, f) = mix.map_or((f64::NAN, f64::NAN), |x| (x.bound_hours, x.found_hours.unwrap_or(f64::NAN)));
-        println!("day {d:2}: found {f:7.2} bound {b:7.2} in {:.1} s", t.elapsed().as_secs_f64());
+    let days: Vec<usize> = (0..m.days).filter(|d| only.as_ref().is_none_or(|o| o.contains(d))).collect();
+    // DAYPROBE_THREADS (default 1): days solved side by side.
+    let threads: usize = std::env::var("DAYPROBE_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..threads.max(1) {
+            sc.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&d) = days.get(i) else { break };
+                    let day: HashMap<ccops_schedule::lp::DayClass, f64> =
+                        counts.iter().filter(|(k, _)| k.1 == d).map(|(&(g, _, paid), &n)| ((g, paid, i32::MIN, i32::MAX), n)).collect();
+                    let t = std::time::Instant::now();
+                    let mix = ccops_schedule::lp::day_mix(&m, &p.rules.breaks, d, &day, None, None, secs, true);
+                    let (b, f) = mix.map_or((f64::NAN, f64::NAN), |x| (x.bound_hours, x.found_hours.unwrap_or(f64::NAN)));
+                    if let Ok(mut r) = results.lock() {
+                        r.push((d, f, b, t.elapsed().as_secs_f64()));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|r| r.0);
+    for (d, f, b, t) in results {
+        println!("day {d:2}: found {f:7.2} bound {b:7.2} in {t:.1} s");
         found += f;
         bound += b;
     }
