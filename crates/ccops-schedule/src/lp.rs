@@ -999,7 +999,8 @@ fn box_mip(day: &Day, bound: f64, lp_counts: &[f64], started: std::time::Instant
     let _ = model.try_set_solution(Some(&start), None, None, None);
     // HiGHS's own search first; on a day it cannot settle, the neighbourhoods below.
     let whole = time_limit_s - started.elapsed().as_secs_f64();
-    model.set_option("time_limit", (if day_lns() { BOX_FIRST_SHARE } else { 1.0 } * whole).max(0.1));
+    let first = if whole < BOX_FIRST_MIN_SECONDS { BOX_FIRST_SHORT_SHARE } else { BOX_FIRST_SHARE };
+    model.set_option("time_limit", (if day_lns() { first } else { 1.0 } * whole).max(0.1));
     model.set_option("threads", 1);
     let solved = model.try_solve().ok()?;
     if solved.status() == HighsModelStatus::Infeasible || solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
@@ -1056,6 +1057,15 @@ fn box_mip(day: &Day, bound: f64, lp_counts: &[f64], started: std::time::Instant
 /// agents × 4 weeks at 2 s a day: 27.00 under-staffed agent-hours with HiGHS alone, 21.00–22.00
 /// at 0.2–0.3 (LPs 13.53); `CCOPS_DAY_LNS=0` turns the neighbourhoods off.
 const BOX_FIRST_SHARE: f64 = 0.3;
+
+/// A box with less time than this (seconds) gives HiGHS only [`BOX_FIRST_SHORT_SHARE`] of it:
+/// its first phase then ends before it finds a better point than the rounding it starts from,
+/// and the neighbourhoods need the time. The 16 quiet days of `dayprobe` (500 × 4, cut plans
+/// 540.89, LPs 4.96): at 1.5 s a day 14.00 under-staffed agent-hours with 0.3 and 12.25 with
+/// 0.05; at 2 s 12.75 and 12.25; at 3 s 11.75 and 12.25 (the neighbourhoods alone settle by
+/// 1.5 s, where HiGHS's first point leads further given the time).
+const BOX_FIRST_MIN_SECONDS: f64 = 2.5;
+const BOX_FIRST_SHORT_SHARE: f64 = 0.05;
 
 /// Time limit of one sub-MIP of [`box_mip`], seconds.
 const LNS_STEP_SECONDS: f64 = 0.2;
