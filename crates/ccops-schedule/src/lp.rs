@@ -1059,8 +1059,8 @@ fn box_mip(day: &Day, bound: f64, lp_counts: &[f64], started: std::time::Instant
 const BOX_FIRST_SHARE: f64 = 0.3;
 
 /// A box with less time than this (seconds) gives HiGHS only [`BOX_FIRST_SHORT_SHARE`] of it:
-/// its first phase then ends before it finds a better point than the rounding it starts from,
-/// and the neighbourhoods need the time. The 16 quiet days of `dayprobe` (500 × 4, cut plans
+/// so short a first phase ends before HiGHS's heuristics run (their effort setting changed
+/// nothing), and the neighbourhoods need the time. The 16 quiet days of `dayprobe` (500 × 4, cut plans
 /// 540.89, LPs 4.96): at 1.5 s a day 14.00 under-staffed agent-hours with 0.3 and 12.25 with
 /// 0.05; at 2 s 12.75 and 12.25; at 3 s 11.75 and 12.25 (the neighbourhoods alone settle by
 /// 1.5 s, where HiGHS's first point leads further given the time).
