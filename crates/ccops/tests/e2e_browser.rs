@@ -309,10 +309,18 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
     }
     c.find(Locator::Css("#leave-note")).await.map_err(|e| e.to_string())?.send_keys("e2e: family").await.map_err(|e| e.to_string())?;
     c.find(Locator::Css("#leave-submit")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#my-requests")).await.map_err(|e| e.to_string())?;
-    let mine = text_of(c, "#my-requests").await;
-    if !mine.contains(&day) {
-        return Err(format!("leave request for {day} not listed: {mine}"));
+    // The list is on the page before the click too: read it until the submission's redirect has
+    // replaced it (reading once raced the redirect and failed now and then, as the approval did).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mine = text_of(c, "#my-requests").await;
+        if mine.contains(&day) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("leave request for {day} not listed: {mine}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     shot(c, shots, "11-agent-leave-requested").await;
     logout(c).await;
