@@ -140,6 +140,23 @@ async fn shot(c: &Client, dir: &Path, name: &str) {
 /// The text of the first element matching `css`, waiting up to 20 s for it. A page that is
 /// replaced between finding the element and reading it (a form post reloading the page) detaches
 /// the node; then it is looked up again on the new page.
+/// The text of `css` once `done` holds, read again every 200 ms for up to 10 s; the last text
+/// read when it never does. After a click that submits a form, the element is still the old
+/// page's until the redirect replaces it: reading it once raced the redirect now and then.
+async fn text_until(c: &Client, css: &str, done: impl Fn(&str) -> bool) -> Result<String, String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = text_of(c, css).await;
+        if done(&text) {
+            return Ok(text);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(text);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn text_of(c: &Client, css: &str) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -309,19 +326,8 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
     }
     c.find(Locator::Css("#leave-note")).await.map_err(|e| e.to_string())?.send_keys("e2e: family").await.map_err(|e| e.to_string())?;
     c.find(Locator::Css("#leave-submit")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
-    // The list is on the page before the click too: read it until the submission's redirect has
-    // replaced it (reading once raced the redirect and failed now and then, as the approval did).
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let mine = text_of(c, "#my-requests").await;
-        if mine.contains(&day) {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(format!("leave request for {day} not listed: {mine}"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // The list is on the page before the click too (see [`text_until`]).
+    text_until(c, "#my-requests", |t| t.contains(&day)).await.map_err(|mine| format!("leave request for {day} not listed: {mine}"))?;
     shot(c, shots, "11-agent-leave-requested").await;
     logout(c).await;
 
@@ -334,15 +340,8 @@ async fn flows(c: &Client, base: &str, output: &str, shots: &Path, data_dir: &Pa
     }
     shot(c, shots, "13-requests-impact").await;
     c.find(Locator::Css("#pending-requests form[action$='/approve'] button")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
-    // The list is on the page before the click too: read it until the approval's reload has
-    // replaced it (reading once raced the reload and failed now and then).
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while text_of(c, "#pending-requests").await.contains("e2e: family") {
-        if std::time::Instant::now() > deadline {
-            return Err("request still pending after approval".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // The list is on the page before the click too (see [`text_until`]).
+    text_until(c, "#pending-requests", |t| !t.contains("e2e: family")).await.map_err(|_| "request still pending after approval".to_string())?;
     shot(c, shots, "14-request-approved").await;
     Ok(())
 }
